@@ -1,0 +1,6 @@
+from django.core.asgi import get_asgi_application
+
+from config.environment import use_settings_module
+
+use_settings_module()
+application = get_asgi_application()
