@@ -1,0 +1,14 @@
+"""A stateful local Stripe API that the official SDK, dj-stripe and browsers use as Stripe.
+
+Standalone (no Django). `python -m stripe_sandbox` serves it; `stripe_sandbox.testing` runs it
+in-process for tests.
+
+Map:
+- `app.Sandbox`: the request pipeline (auth, validation, idempotency, handler, expand) and
+  the components it owns: `store`, `clock`, `idempotency`, `events`, `dispatcher`.
+- `resources/`: one module per resource family, each filling a declarative `Router` with
+  `@router.post("/v1/...", stripe.params.XParams)` handlers; `resources/__init__` merges them.
+- `control`: the `/_sandbox/...` API (JSON, no key): health, reset, clock, 3-D Secure, deliveries.
+- `shapes` builds objects from the SDK classes' annotations; `validation` checks parameters
+  against the SDK's `stripe.params` TypedDicts; `cards` holds the test-card table.
+"""

@@ -1,0 +1,149 @@
+"""Customers: create, retrieve, update, delete, list (by `email`), their PaymentMethods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+from stripe.params import (
+    CustomerCreateParams,
+    CustomerDeleteParams,
+    CustomerListParams,
+    CustomerListPaymentMethodsParams,
+    CustomerRetrieveParams,
+    CustomerUpdateParams,
+)
+
+from stripe_sandbox import shapes
+from stripe_sandbox.resources import payment_methods
+from stripe_sandbox.resources.common import apply_changes, live, paginate, select
+from stripe_sandbox.routing import Call, Includer, JsonObject, Router
+from stripe_sandbox.store import Store, random_token
+
+router = Router()
+
+# Parameters stored unchanged on the Customer; `""` (Stripe's "unset") stores null.
+_PLAIN_FIELDS = (
+    "balance",
+    "business_name",
+    "description",
+    "email",
+    "individual_name",
+    "invoice_prefix",
+    "name",
+    "next_invoice_sequence",
+    "phone",
+    "preferred_locales",
+    "tax_exempt",
+)
+
+
+def _fields_from(params: JsonObject, current_invoice_settings: JsonObject) -> JsonObject:
+    fields: JsonObject = {
+        name: (None if params[name] == "" else params[name])
+        for name in _PLAIN_FIELDS
+        if name in params
+    }
+    if "metadata" in params:
+        fields["metadata"] = params["metadata"]
+    if "address" in params:
+        fields["address"] = _address(stripe.Customer.Address, params["address"])
+    if "shipping" in params:
+        shipping = params["shipping"]
+        fields["shipping"] = (
+            shapes.nested(
+                stripe.Customer.Shipping,
+                address=_address(stripe.Customer.Shipping.Address, shipping["address"]),
+                name=shipping.get("name"),
+                phone=shipping.get("phone"),
+            )
+            if shipping
+            else None
+        )
+    if "invoice_settings" in params:
+        settings = dict(current_invoice_settings)
+        for name in ("default_payment_method", "footer"):
+            if name in params["invoice_settings"]:
+                settings[name] = params["invoice_settings"][name] or None
+        fields["invoice_settings"] = settings
+    return fields
+
+
+def _address(cls: type, value: dict[str, Any] | str) -> JsonObject | None:
+    return shapes.nested(cls, **value) if isinstance(value, dict) and value else None
+
+
+@router.post("/v1/customers", CustomerCreateParams)
+def create(call: Call) -> JsonObject:
+    customer_id = call.store.new_id("customer")
+    customer = shapes.build(
+        stripe.Customer,
+        id=customer_id,
+        balance=0,
+        created=call.now(),
+        delinquent=False,
+        invoice_prefix=random_token(8).upper(),
+        invoice_settings=shapes.nested(stripe.Customer.InvoiceSettings),
+        livemode=False,
+        metadata={},
+        next_invoice_sequence=1,
+        preferred_locales=[],
+        tax_exempt="none",
+    )
+    fields = _fields_from(call.params, customer["invoice_settings"])
+    fields["metadata"] = {k: v for k, v in (fields.get("metadata") or {}).items() if v}
+    customer.update(fields)
+    call.store.add(customer)
+    call.emit("customer.created", customer)
+    if "payment_method" in call.params:
+        payment_methods.attach_to(call, call.params["payment_method"], customer_id)
+    return customer
+
+
+@router.get("/v1/customers/{id}", CustomerRetrieveParams)
+def retrieve(call: Call) -> JsonObject:
+    return call.store.get("customer", call.path["id"])
+
+
+@router.post("/v1/customers/{id}", CustomerUpdateParams)
+def update(call: Call) -> JsonObject:
+    customer = live(call.store, "customer", call.path["id"])
+    previous = apply_changes(customer, _fields_from(call.params, customer["invoice_settings"]))
+    if previous:
+        call.emit("customer.updated", customer, previous)
+    return customer
+
+
+@router.delete("/v1/customers/{id}", CustomerDeleteParams)
+def delete(call: Call) -> JsonObject:
+    customer = live(call.store, "customer", call.path["id"])
+    call.emit("customer.deleted", customer)
+    return call.store.delete("customer", customer["id"])
+
+
+@router.get("/v1/customers", CustomerListParams)
+def list_customers(call: Call) -> JsonObject:
+    return paginate(call, select(call, "customer", email=call.params.get("email")), "/v1/customers")
+
+
+@router.get("/v1/customers/{id}/payment_methods", CustomerListPaymentMethodsParams)
+def list_payment_methods(call: Call) -> JsonObject:
+    customer = live(call.store, "customer", call.path["id"])
+    found = select(call, "payment_method", customer=customer["id"], type=call.params.get("type"))
+    return paginate(call, found, f"/v1/customers/{customer['id']}/payment_methods")
+
+
+def _empty_list(suffix: str) -> Includer:
+    def include(store: Store, customer: JsonObject) -> JsonObject:
+        return shapes.list_object(f"/v1/customers/{customer['id']}/{suffix}")
+
+    return include
+
+
+# The sandbox keeps no sources, subscriptions, tax ids or balances: expanding them answers
+# what Stripe answers for a customer without any.
+for _name in ("sources", "subscriptions", "tax_ids"):
+    router.includable("customer", _name)(_empty_list(_name))
+router.includable("customer", "cash_balance")(lambda store, customer: None)
+router.includable("customer", "invoice_credit_balance")(lambda store, customer: {})
+router.includable("customer", "tax")(lambda store, customer: None)

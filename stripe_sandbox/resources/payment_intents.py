@@ -1,0 +1,383 @@
+"""PaymentIntents and their state machine, driven by the test cards.
+
+requires_payment_method -> requires_confirmation -> [requires_action] -> succeeded
+(or requires_capture -> succeeded with manual capture), canceled from any unfinished state.
+A declined attempt records a failed Charge, goes back to requires_payment_method with
+`last_payment_error`, and answers 402 `card_error`. Card payments settle at once, so the
+sandbox never shows `processing`.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import stripe
+from stripe.params import (
+    PaymentIntentCancelParams,
+    PaymentIntentCaptureParams,
+    PaymentIntentConfirmParams,
+    PaymentIntentCreateParams,
+    PaymentIntentListParams,
+    PaymentIntentRetrieveParams,
+    PaymentIntentUpdateParams,
+)
+
+from stripe_sandbox import cards, errors, shapes
+from stripe_sandbox.resources import charges, payment_methods
+from stripe_sandbox.resources.common import apply_changes, live, paginate, picked, select
+from stripe_sandbox.routing import Call, JsonObject, Router
+from stripe_sandbox.store import random_token
+
+router = Router()
+
+MINIMUM_AMOUNT = 50
+MAXIMUM_AMOUNT = 99_999_999
+CONFIRMABLE = frozenset({"requires_payment_method", "requires_confirmation", "requires_action"})
+UPDATABLE = CONFIRMABLE
+CANCELABLE = CONFIRMABLE | {"requires_capture"}
+
+AUTHENTICATION_REQUIRED = cards.Decline(
+    "authentication_required",
+    "authentication_required",
+    "Your card was declined. This transaction requires authentication.",
+)
+AUTHENTICATION_FAILED_MESSAGE = (
+    "The provided PaymentMethod has failed authentication. You can provide payment_method_data "
+    "or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
+)
+
+_UPDATABLE_FIELDS = (
+    "amount",
+    "capture_method",
+    "currency",
+    "customer",
+    "description",
+    "metadata",
+    "payment_method_types",
+    "receipt_email",
+    "setup_future_usage",
+    "statement_descriptor",
+    "statement_descriptor_suffix",
+)
+
+
+def _require_status(payment_intent: JsonObject, action: str, allowed: frozenset[str]) -> None:
+    if payment_intent["status"] not in allowed:
+        raise errors.unexpected_state(
+            f"You cannot {action} this PaymentIntent because it has a status of "
+            f"{payment_intent['status']}. Only a PaymentIntent with one of the following "
+            f"statuses allows it: {', '.join(sorted(allowed))}.",
+            code="payment_intent_unexpected_state",
+            extra={"payment_intent": copy.deepcopy(payment_intent)},
+        )
+
+
+def _check_amount(amount: int) -> None:
+    if amount < MINIMUM_AMOUNT:
+        raise errors.invalid_request(
+            "Amount must be at least $0.50 usd", param="amount", code="amount_too_small"
+        )
+    if amount > MAXIMUM_AMOUNT:
+        raise errors.invalid_request(
+            "Amount must be no more than $999,999.99", param="amount", code="amount_too_large"
+        )
+
+
+@router.post("/v1/payment_intents", PaymentIntentCreateParams)
+def create(call: Call) -> JsonObject:
+    params = call.params
+    _check_amount(params["amount"])
+    if "automatic_payment_methods" in params and "payment_method_types" in params:
+        raise errors.invalid_request(
+            "You may only specify one of these parameters: automatic_payment_methods, "
+            "payment_method_types.",
+            param="automatic_payment_methods",
+        )
+    if params.get("customer"):
+        live(call.store, "customer", params["customer"], param="customer")
+    payment_method = (
+        payment_methods.resolve(call, params["payment_method"])
+        if params.get("payment_method")
+        else None
+    )
+    automatic = params.get(
+        "automatic_payment_methods", {"enabled": "payment_method_types" not in params}
+    )
+    intent_id = call.store.new_id("payment_intent")
+    payment_intent = shapes.build(
+        stripe.PaymentIntent,
+        id=intent_id,
+        amount=params["amount"],
+        automatic_payment_methods=shapes.nested(
+            stripe.PaymentIntent.AutomaticPaymentMethods,
+            enabled=True,
+            allow_redirects=automatic.get("allow_redirects", "always"),
+        )
+        if automatic.get("enabled")
+        else None,
+        capture_method=params.get("capture_method", "automatic_async"),
+        client_secret=f"{intent_id}_secret_{random_token(25)}",
+        confirmation_method=params.get("confirmation_method", "automatic"),
+        created=call.now(),
+        currency=params["currency"].lower(),
+        customer=params.get("customer") or None,
+        description=params.get("description"),
+        livemode=False,
+        metadata=dict(params.get("metadata") or {}),
+        payment_method=payment_method["id"] if payment_method else None,
+        payment_method_options={
+            "card": {
+                "installments": None,
+                "mandate_options": None,
+                "network": None,
+                "request_three_d_secure": "automatic",
+            }
+        },
+        payment_method_types=params.get("payment_method_types", ["card"]),
+        receipt_email=params.get("receipt_email"),
+        setup_future_usage=params.get("setup_future_usage") or None,
+        statement_descriptor=params.get("statement_descriptor"),
+        statement_descriptor_suffix=params.get("statement_descriptor_suffix"),
+        status="requires_confirmation" if payment_method else "requires_payment_method",
+    )
+    call.store.add(payment_intent)
+    call.emit("payment_intent.created", payment_intent)
+    if params.get("confirm"):
+        confirm(call, payment_intent, params)
+    return payment_intent
+
+
+@router.get("/v1/payment_intents/{id}", PaymentIntentRetrieveParams)
+def retrieve(call: Call) -> JsonObject:
+    return call.store.get("payment_intent", call.path["id"])
+
+
+@router.post("/v1/payment_intents/{id}", PaymentIntentUpdateParams)
+def update(call: Call) -> JsonObject:
+    payment_intent = call.store.get("payment_intent", call.path["id"])
+    _require_status(payment_intent, "update", UPDATABLE)
+    params = call.params
+    if "amount" in params:
+        _check_amount(params["amount"])
+    if params.get("customer"):
+        live(call.store, "customer", params["customer"], param="customer")
+    fields = picked(params, _UPDATABLE_FIELDS)
+    for name in ("customer", "setup_future_usage", "receipt_email", "description"):
+        if fields.get(name) == "":
+            fields[name] = None
+    if params.get("payment_method"):
+        fields["payment_method"] = payment_methods.resolve(call, params["payment_method"])["id"]
+        fields["status"] = "requires_confirmation"
+    apply_changes(payment_intent, fields)
+    return payment_intent
+
+
+@router.post("/v1/payment_intents/{id}/confirm", PaymentIntentConfirmParams)
+def confirm_route(call: Call) -> JsonObject:
+    payment_intent = call.store.get("payment_intent", call.path["id"])
+    return confirm(call, payment_intent, call.params)
+
+
+def confirm(call: Call, payment_intent: JsonObject, params: JsonObject) -> JsonObject:
+    """Confirm with the intent's PaymentMethod (or `params["payment_method"]`)."""
+    _require_status(payment_intent, "confirm", CONFIRMABLE)
+    if params.get("payment_method"):
+        payment_intent["payment_method"] = payment_methods.resolve(call, params["payment_method"])[
+            "id"
+        ]
+    for name in ("receipt_email", "setup_future_usage"):
+        if name in params:
+            payment_intent[name] = params[name] or None
+    if payment_intent["payment_method"] is None:
+        raise errors.unexpected_state(
+            "You cannot confirm this PaymentIntent because it's missing a payment method. To "
+            "confirm the PaymentIntent with a PaymentMethod, provide the payment_method "
+            "parameter.",
+            code="payment_intent_unexpected_state",
+            extra={"param": "payment_method", "payment_intent": copy.deepcopy(payment_intent)},
+        )
+    payment_method = call.store.get("payment_method", payment_intent["payment_method"])
+    card = cards.for_payment_method(payment_method)
+    off_session = bool(params.get("off_session"))
+    if _needs_authentication(card, payment_method, off_session=off_session):
+        if off_session or params.get("error_on_requires_action"):
+            return _decline(call, payment_intent, payment_method, AUTHENTICATION_REQUIRED)
+        return _require_action(call, payment_intent, params.get("return_url"))
+    return _charge(call, payment_intent, payment_method, card.decline)
+
+
+def _needs_authentication(
+    card: cards.TestCard, payment_method: JsonObject, *, off_session: bool
+) -> bool:
+    if card.authentication is cards.Authentication.ALWAYS:
+        return True
+    if card.authentication is cards.Authentication.UNLESS_SET_UP:
+        return not (off_session and payment_method["customer"] is not None)
+    return False
+
+
+def _require_action(call: Call, payment_intent: JsonObject, return_url: str | None) -> JsonObject:
+    authenticate_url = (
+        f"{call.base_url}/_sandbox/payment_intents/{payment_intent['id']}/authenticate"
+    )
+    if return_url:
+        next_action = shapes.nested(
+            stripe.PaymentIntent.NextAction,
+            type="redirect_to_url",
+            redirect_to_url=shapes.nested(
+                stripe.PaymentIntent.NextAction.RedirectToUrl,
+                return_url=return_url,
+                url=authenticate_url,
+            ),
+        )
+    else:
+        next_action = shapes.nested(
+            stripe.PaymentIntent.NextAction,
+            type="use_stripe_sdk",
+            use_stripe_sdk={
+                "type": "three_d_secure_redirect",
+                "stripe_js": authenticate_url,
+                "source": payment_intent["payment_method"],
+            },
+        )
+    payment_intent.update(status="requires_action", next_action=next_action)
+    call.emit("payment_intent.requires_action", payment_intent)
+    return payment_intent
+
+
+def complete_authentication(
+    call: Call, payment_intent: JsonObject, *, approved: bool
+) -> JsonObject:
+    """The cardholder's 3-D Secure answer: approval goes on to charge the card (which may still
+    decline), failure returns the intent to requires_payment_method."""
+    _require_status(payment_intent, "authenticate", frozenset({"requires_action"}))
+    payment_intent["next_action"] = None
+    payment_method = call.store.get("payment_method", payment_intent["payment_method"])
+    if approved:
+        return _charge(
+            call, payment_intent, payment_method, cards.for_payment_method(payment_method).decline
+        )
+    payment_intent.update(
+        status="requires_payment_method",
+        payment_method=None,
+        last_payment_error=shapes.nested(
+            stripe.PaymentIntent.LastPaymentError,
+            code="payment_intent_authentication_failure",
+            doc_url=f"{errors.DOCS}#payment-intent-authentication-failure",
+            message=AUTHENTICATION_FAILED_MESSAGE,
+            payment_method=copy.deepcopy(payment_method),
+            payment_method_type="card",
+            type="invalid_request_error",
+        ),
+    )
+    call.emit("payment_intent.payment_failed", payment_intent)
+    return payment_intent
+
+
+def _charge(
+    call: Call,
+    payment_intent: JsonObject,
+    payment_method: JsonObject,
+    decline: cards.Decline | None,
+) -> JsonObject:
+    if decline is not None:
+        return _decline(call, payment_intent, payment_method, decline)
+    charge = charges.create_charge(call, payment_intent, payment_method, None)
+    payment_intent.update(latest_charge=charge["id"], last_payment_error=None, next_action=None)
+    call.emit("charge.succeeded", charge)
+    if payment_intent["setup_future_usage"] and payment_intent["customer"]:
+        payment_methods.attach_to(call, payment_method["id"], payment_intent["customer"])
+    if charge["captured"]:
+        payment_intent.update(status="succeeded", amount_received=payment_intent["amount"])
+        call.emit("payment_intent.succeeded", payment_intent)
+    else:
+        payment_intent.update(status="requires_capture", amount_capturable=payment_intent["amount"])
+        call.emit("payment_intent.amount_capturable_updated", payment_intent)
+    return payment_intent
+
+
+def _decline(
+    call: Call,
+    payment_intent: JsonObject,
+    payment_method: JsonObject,
+    decline: cards.Decline,
+) -> JsonObject:
+    """Record the failed attempt, then answer the 402 Stripe answers."""
+    charge = charges.create_charge(call, payment_intent, payment_method, decline)
+    payment_intent.update(
+        status="requires_payment_method",
+        payment_method=None,
+        latest_charge=charge["id"],
+        next_action=None,
+        last_payment_error=shapes.nested(
+            stripe.PaymentIntent.LastPaymentError,
+            charge=charge["id"],
+            code=decline.code,
+            decline_code=decline.decline_code,
+            doc_url=f"{errors.DOCS}#{decline.code.replace('_', '-')}",
+            message=decline.message,
+            payment_method=copy.deepcopy(payment_method),
+            payment_method_type="card",
+            type="card_error",
+        ),
+    )
+    call.emit("charge.failed", charge)
+    call.emit("payment_intent.payment_failed", payment_intent)
+    raise errors.card_error(
+        decline.message,
+        code=decline.code,
+        decline_code=decline.decline_code,
+        extra={
+            "charge": charge["id"],
+            "payment_intent": copy.deepcopy(payment_intent),
+            "payment_method": copy.deepcopy(payment_method),
+        },
+    )
+
+
+@router.post("/v1/payment_intents/{id}/capture", PaymentIntentCaptureParams)
+def capture(call: Call) -> JsonObject:
+    payment_intent = call.store.get("payment_intent", call.path["id"])
+    _require_status(payment_intent, "capture", frozenset({"requires_capture"}))
+    amount = call.params.get("amount_to_capture", payment_intent["amount_capturable"])
+    if not 0 < amount <= payment_intent["amount_capturable"]:
+        raise errors.invalid_request(
+            "The amount to capture must be a positive integer no greater than the amount "
+            f"capturable ({payment_intent['amount_capturable']}).",
+            param="amount_to_capture",
+            code="amount_too_large",
+        )
+    charge = call.store.get("charge", payment_intent["latest_charge"])
+    previous = apply_changes(charge, {"captured": True, "amount_captured": amount})
+    charges.attach_balance_transaction(call, charge)
+    previous["balance_transaction"] = None
+    if "metadata" in call.params:
+        apply_changes(payment_intent, {"metadata": call.params["metadata"]})
+    payment_intent.update(status="succeeded", amount_capturable=0, amount_received=amount)
+    call.emit("charge.captured", charge, previous)
+    call.emit("payment_intent.succeeded", payment_intent)
+    return payment_intent
+
+
+@router.post("/v1/payment_intents/{id}/cancel", PaymentIntentCancelParams)
+def cancel(call: Call) -> JsonObject:
+    payment_intent = call.store.get("payment_intent", call.path["id"])
+    _require_status(payment_intent, "cancel", CANCELABLE)
+    if payment_intent["status"] == "requires_capture":
+        charge = call.store.get("charge", payment_intent["latest_charge"])
+        charge.update(refunded=True, amount_refunded=charge["amount"])
+    payment_intent.update(
+        status="canceled",
+        canceled_at=call.now(),
+        cancellation_reason=call.params.get("cancellation_reason"),
+        amount_capturable=0,
+        next_action=None,
+    )
+    call.emit("payment_intent.canceled", payment_intent)
+    return payment_intent
+
+
+@router.get("/v1/payment_intents", PaymentIntentListParams)
+def list_payment_intents(call: Call) -> JsonObject:
+    found = select(call, "payment_intent", customer=call.params.get("customer"))
+    return paginate(call, found, "/v1/payment_intents")

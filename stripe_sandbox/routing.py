@@ -1,0 +1,150 @@
+"""Declarative routes: each resource module fills a `Router`; the app merges them.
+
+A route binds a method and a path template (`/v1/customers/{id}`) to a handler and, for the
+Stripe API, to the `stripe.params` TypedDict its parameters are validated against. A handler
+takes a `Call` and returns the object to answer with; it raises `StripeError` to answer an
+error. A page route (`router.page`) answers a `Page` (HTML, JavaScript) for a browser instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from stripe_sandbox import errors
+
+if TYPE_CHECKING:
+    from stripe_sandbox.app import Sandbox
+    from stripe_sandbox.clock import Clock
+    from stripe_sandbox.store import Store
+
+JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What an event records about the request that caused it."""
+
+    id: str | None
+    idempotency_key: str | None = None
+
+
+@dataclass
+class Call:
+    sandbox: Sandbox
+    params: JsonObject
+    path: dict[str, str]
+    request: RequestInfo
+    base_url: str = ""
+    """Where the client reached the sandbox (`http://host:port`), for URLs it hands out."""
+    api_version: str = ""
+    """The request's `Stripe-Version` (or the pinned one); empty outside the Stripe API."""
+
+    @property
+    def store(self) -> Store:
+        return self.sandbox.store
+
+    @property
+    def clock(self) -> Clock:
+        return self.sandbox.clock
+
+    def now(self) -> int:
+        return self.sandbox.clock.timestamp()
+
+    def emit(
+        self,
+        event_type: str,
+        obj: JsonObject,
+        previous_attributes: JsonObject | None = None,
+    ) -> None:
+        self.sandbox.events.emit(event_type, obj, previous_attributes, self.request)
+
+
+@dataclass
+class Page:
+    """A non-JSON answer for a browser: a hosted page, the stripe.js stand-in."""
+
+    body: str
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Call], JsonObject]
+PageHandler = Callable[[Call], Page]
+Includer = Callable[["Store", JsonObject], Any]
+"""Builds a field that Stripe only includes when expanded (e.g. a Customer's `sources`)."""
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    handler: Callable[[Call], Any]
+    """A `Handler`, or a `PageHandler` for a page route."""
+    params: type | None
+    """The `stripe.params` TypedDict of a Stripe API route; None for the control API (JSON)
+    and pages."""
+    pattern: re.Pattern[str]
+    is_page: bool = False
+
+    @property
+    def is_control(self) -> bool:
+        return self.params is None and not self.is_page
+
+
+@dataclass
+class Router:
+    routes: list[Route] = field(default_factory=list)
+    includers: dict[tuple[str, str], Includer] = field(default_factory=dict)
+
+    def get(self, template: str, params: type | None = None) -> Callable[[Handler], Handler]:
+        return self._register("GET", template, params)
+
+    def post(self, template: str, params: type | None = None) -> Callable[[Handler], Handler]:
+        return self._register("POST", template, params)
+
+    def delete(self, template: str, params: type | None = None) -> Callable[[Handler], Handler]:
+        return self._register("DELETE", template, params)
+
+    def page(self, template: str) -> Callable[[PageHandler], PageHandler]:
+        """A GET page for browsers: no key, no validation, answered as the handler builds it."""
+
+        def register(handler: PageHandler) -> PageHandler:
+            self.routes.append(Route("GET", template, handler, None, _compile(template), True))
+            return handler
+
+        return register
+
+    def includable(self, object_name: str, field_name: str) -> Callable[[Includer], Includer]:
+        def register(includer: Includer) -> Includer:
+            self.includers[(object_name, field_name)] = includer
+            return includer
+
+        return register
+
+    def include(self, other: Router) -> None:
+        self.routes.extend(other.routes)
+        self.includers.update(other.includers)
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        for route in self.routes:
+            if route.method == method and (found := route.pattern.fullmatch(path)):
+                return route, found.groupdict()
+        raise errors.route_missing(method, path)
+
+    def _register(
+        self, method: str, template: str, params: type | None
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method, template, handler, params, _compile(template)))
+            return handler
+
+        return register
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+    return re.compile(regex)

@@ -1,0 +1,195 @@
+"""Signed webhook delivery on background threads, retried on a schedule.
+
+A delivery never runs on a request thread and never holds the store lock while the endpoint
+answers, because the receiver (dj-stripe) calls back into the sandbox to re-fetch objects.
+An event's `pending_webhooks` counts the endpoints that have not acknowledged it yet, which is
+what `GET /v1/events?delivery_success=false` filters on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import hmac
+import http.client
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
+
+from stripe_sandbox import wire
+from stripe_sandbox.store import Store
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (1, 2, 4, 8, 16)
+"""Seconds before each retry; Stripe retries for days, development wants minutes."""
+
+USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+
+
+def sign(payload: bytes, secret: str, timestamp: int) -> str:
+    """The `Stripe-Signature` header: HMAC-SHA256 of `{t}.{payload}` keyed by the secret."""
+    signed = f"{timestamp}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+@dataclass(frozen=True)
+class DeliveryAttempt:
+    event_id: str
+    endpoint_id: str
+    attempt: int
+    status: int | None
+    """The endpoint's HTTP status; None when it could not be reached or timed out."""
+    error: str | None
+    at: float
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    def as_json(self) -> dict[str, object]:
+        return {**asdict(self), "succeeded": self.succeeded}
+
+
+@dataclass(frozen=True, order=True)
+class _Due:
+    at: float
+    sequence: int
+    event_id: str
+    endpoint_id: str
+    attempt: int
+    generation: int
+
+
+class WebhookDispatcher:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
+        timeout: float = 10.0,
+        workers: int = 4,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._retry_schedule = tuple(retry_schedule)
+        self._timeout = timeout
+        self._wall_clock = wall_clock
+        self._due: list[_Due] = []
+        self._sequence = itertools.count()
+        self._generation = 0
+        self._wakeup = threading.Condition()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+        self._scheduler: threading.Thread | None = None
+        self._stopping = False
+        self._attempts: list[DeliveryAttempt] = []
+        self._attempts_lock = threading.Lock()
+
+    def start(self) -> None:
+        self._scheduler = threading.Thread(target=self._run, name="webhook-scheduler", daemon=True)
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        with self._wakeup:
+            self._stopping = True
+            self._wakeup.notify_all()
+        if self._scheduler:
+            self._scheduler.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def schedule(self, event_id: str, endpoint_id: str, attempt: int = 1, delay: float = 0) -> None:
+        with self._wakeup:
+            heapq.heappush(
+                self._due,
+                _Due(
+                    time.monotonic() + delay,
+                    next(self._sequence),
+                    event_id,
+                    endpoint_id,
+                    attempt,
+                    self._generation,
+                ),
+            )
+            self._wakeup.notify()
+
+    def reset(self) -> None:
+        """Forget queued deliveries; one already on the wire finishes but records nothing."""
+        with self._wakeup:
+            self._generation += 1
+            self._due.clear()
+        with self._attempts_lock:
+            self._attempts.clear()
+
+    def attempts(self) -> list[DeliveryAttempt]:
+        with self._attempts_lock:
+            return list(self._attempts)
+
+    def _run(self) -> None:
+        while True:
+            with self._wakeup:
+                while not self._stopping and (not self._due or self._due[0].at > time.monotonic()):
+                    timeout = self._due[0].at - time.monotonic() if self._due else None
+                    self._wakeup.wait(timeout)
+                if self._stopping:
+                    return
+                due = heapq.heappop(self._due)
+            self._pool.submit(self._deliver, due)
+
+    def _deliver(self, due: _Due) -> None:
+        with self._store.lock:
+            if due.generation != self._generation:
+                return
+            event = self._store.find(due.event_id)
+            endpoint = self._store.find(due.endpoint_id)
+            if event is None or endpoint is None or endpoint.get("deleted"):
+                return
+            payload = wire.encode_json(event)
+            url, secret = endpoint["url"], endpoint["secret"]
+        status, error = self._post(url, payload, sign(payload, secret, int(self._wall_clock())))
+        attempt = DeliveryAttempt(
+            due.event_id, due.endpoint_id, due.attempt, status, error, self._wall_clock()
+        )
+        with self._store.lock:
+            if due.generation != self._generation:
+                return
+            with self._attempts_lock:
+                self._attempts.append(attempt)
+            if attempt.succeeded:
+                event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
+                self._store.touch()
+                return
+        if due.attempt <= len(self._retry_schedule):
+            delay = self._retry_schedule[due.attempt - 1]
+            self.schedule(due.event_id, due.endpoint_id, due.attempt + 1, delay)
+        else:
+            logger.warning("gave up delivering %s to %s", due.event_id, url)
+
+    def _post(self, url: str, payload: bytes, signature: str) -> tuple[int | None, str | None]:
+        parts = urlsplit(url)
+        connection_type = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        connection = connection_type(parts.netloc, timeout=self._timeout)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "Stripe-Signature": signature,
+        }
+        try:
+            connection.request("POST", target, body=payload, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            return response.status, None
+        except (OSError, http.client.HTTPException) as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
