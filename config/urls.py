@@ -8,6 +8,8 @@ from config import exceptions, health
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("courses.api.urls")),
+    path("", include("payments.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,10 +1,13 @@
 import os
+from collections.abc import Iterator
 
 import pytest
+import stripe
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from stripe_sandbox.testing import RunningSandbox, start_sandbox
 from tests.factories import UserFactory
 
 
@@ -49,3 +52,21 @@ def learner_client(learner) -> APIClient:
     client = APIClient()
     client.force_authenticate(learner)
     return client
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[RunningSandbox]:
+    """One Stripe sandbox for the whole run, on a free loopback port."""
+    running = start_sandbox()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: RunningSandbox, settings) -> Iterator[RunningSandbox]:
+    """The sandbox, emptied, with the app and dj-stripe pointed at it."""
+    sandbox_server.reset()
+    settings.STRIPE_API_BASE = sandbox_server.url
+    previous_base, stripe.api_base = stripe.api_base, sandbox_server.url  # dj-stripe's global
+    yield sandbox_server
+    stripe.api_base = previous_base

@@ -1,6 +1,7 @@
-"""Demo data for `make run`: a back-office admin and a learner, with credentials printed.
+"""Demo data for `make run`: an admin, a learner, and a few courses (in Stripe too).
 
-Development only: the passwords are fixed and public, so the command refuses to run in production.
+Development only: the passwords are fixed and public, so the command refuses to run in
+production. Running it again changes nothing.
 """
 
 from typing import Any
@@ -9,19 +10,29 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
+from courses.models import Course
+from courses.services import course_sync_to_stripe
+from payments.stripe_gateway import get_gateway
 
 DEMO_USERS = (
     {"email": "admin@coursepay.local", "password": "coursepay-admin", "name": "Demo Admin"},
     {"email": "learner@coursepay.local", "password": "coursepay-learner", "name": "Demo Learner"},
 )
+DEMO_COURSES = (
+    ("django-for-payments", "Django for Payments", 4900, "usd", "Ledgers, webhooks, idempotency."),
+    ("stripe-webhooks-deep-dive", "Stripe Webhooks Deep Dive", 2900, "usd", "At least once."),
+    ("pdf-receipts-with-weasyprint", "PDF Receipts with WeasyPrint", 1900, "eur", "Print it."),
+    ("zero-decimal-currencies", "Zero-Decimal Currencies", 3000, "jpy", "Yen have no cents."),
+)
 
 
 class Command(BaseCommand):
-    help = "Create the demo admin and learner (development only)."
+    help = "Create demo users and courses (development only)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.STRIPE_LIVE_MODE or not settings.DEBUG:
             raise CommandError("seed_demo only runs in development (DEBUG on, Stripe test mode).")
+        self.stdout.write("Demo accounts:")
         for index, spec in enumerate(DEMO_USERS):
             staff = index == 0
             user, created = User.objects.get_or_create(
@@ -33,3 +44,21 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             role = "admin  " if staff else "learner"
             self.stdout.write(f"  {role} {spec['email']} / {spec['password']}")
+        gateway = get_gateway()
+        for slug, title, amount, currency, description in DEMO_COURSES:
+            course, _ = Course.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "title": title,
+                    "price_amount": amount,
+                    "currency": currency,
+                    "description": description,
+                },
+            )
+            if not course.stripe_price_id:
+                course_sync_to_stripe(course=course, gateway=gateway, repriced=True)
+        self.stdout.write(f"Demo courses: {Course.objects.count()} (Stripe: {gateway_label()})")
+
+
+def gateway_label() -> str:
+    return settings.STRIPE_API_BASE or "api.stripe.com"

@@ -1,0 +1,85 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from payments.errors import guidance_for
+from payments.models import Payment
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    course = serializers.SlugField(help_text="The course's slug.")
+    payment_method = serializers.RegexField(
+        r"^pm_[A-Za-z0-9_]+$",
+        max_length=255,
+        required=False,
+        default="",
+        help_text="A PaymentMethod id to confirm with at once (else confirm with Stripe.js).",
+    )
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    course = serializers.CharField(source="course.slug", read_only=True)
+    course_title = serializers.CharField(source="course.title", read_only=True)
+    receipt_number = serializers.SerializerMethodField()
+    receipt_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields: tuple[str, ...] = (
+            "id",
+            "course",
+            "course_title",
+            "amount",
+            "currency",
+            "status",
+            "created",
+            "stripe_payment_intent_id",
+            "amount_refunded",
+            "receipt_number",
+            "receipt_url",
+        )
+        read_only_fields: tuple[str, ...] = fields
+
+    def get_receipt_number(self, payment: Payment) -> str | None:
+        return None  # receipts are not issued yet
+
+    def get_receipt_url(self, payment: Payment) -> str | None:
+        return None
+
+
+class LastFailureSerializer(serializers.Serializer):
+    code = serializers.CharField(source="failure_code")
+    decline_code = serializers.CharField()
+    message = serializers.CharField(source="failure_message")
+    retryable = serializers.SerializerMethodField()
+    suggestion = serializers.SerializerMethodField()
+
+    def get_retryable(self, payment: Payment) -> bool:
+        return guidance_for(code=payment.failure_code, decline_code=payment.decline_code).retryable
+
+    def get_suggestion(self, payment: Payment) -> str:
+        return guidance_for(code=payment.failure_code, decline_code=payment.decline_code).suggestion
+
+
+class PaymentDetailSerializer(PaymentSerializer):
+    last_failure = serializers.SerializerMethodField()
+    next_action_url = serializers.CharField(read_only=True)
+
+    class Meta(PaymentSerializer.Meta):
+        fields = (*PaymentSerializer.Meta.fields, "updated", "next_action_url", "last_failure")
+        read_only_fields = fields
+
+    @extend_schema_field(LastFailureSerializer(allow_null=True))
+    def get_last_failure(self, payment: Payment) -> dict[str, object] | None:
+        if not payment.failure_code:
+            return None
+        return dict(LastFailureSerializer(payment).data)
+
+
+class PaymentStartedSerializer(PaymentDetailSerializer):
+    """What a purchase answers: the detail, plus the secret Stripe.js confirms with."""
+
+    client_secret = serializers.CharField(read_only=True)
+
+    class Meta(PaymentDetailSerializer.Meta):
+        fields = (*PaymentDetailSerializer.Meta.fields, "client_secret")
+        read_only_fields = fields

@@ -1,0 +1,85 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+
+from payments import selectors, services
+from payments.api.filters import PaymentFilter
+from payments.api.serializers import (
+    PaymentCreateSerializer,
+    PaymentDetailSerializer,
+    PaymentSerializer,
+    PaymentStartedSerializer,
+)
+from payments.api.throttles import PaymentCreateIPThrottle, PaymentCreateUserThrottle
+from payments.idempotency import idempotent
+from payments.models import Payment
+from payments.stripe_gateway import get_gateway
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-created", "-id")
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Makes the request safe to retry: the same key and body replay the first answer.",
+)
+
+
+class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The learner's own payments; `create` buys a course with a Stripe PaymentIntent."""
+
+    pagination_class = NewestFirst
+    filterset_class = PaymentFilter
+    throttle_classes = [UserRateThrottle, PaymentCreateUserThrottle, PaymentCreateIPThrottle]
+
+    queryset = Payment.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.payment_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    def get_serializer_class(self):
+        return PaymentSerializer
+
+    @extend_schema(responses=PaymentDetailSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        payment = self._own_payment(pk)
+        return Response(PaymentDetailSerializer(payment).data)
+
+    @extend_schema(
+        request=PaymentCreateSerializer,
+        responses={201: PaymentStartedSerializer, 200: PaymentStartedSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    def create(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._start(request))
+
+    def _start(self, request: Request) -> Response:
+        serializer = PaymentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        started = services.payment_start(
+            learner=request.user,  # type: ignore[arg-type]
+            course_slug=serializer.validated_data["course"],
+            payment_method=serializer.validated_data["payment_method"],
+            gateway=get_gateway(),
+        )
+        code = status.HTTP_201_CREATED if started.created else status.HTTP_200_OK
+        return Response(PaymentStartedSerializer(started.payment).data, status=code)
+
+    def _own_payment(self, pk: str) -> Payment:
+        user = self.request.user
+        payment = selectors.payment_get_for_user(user=user, payment_id=pk)  # type: ignore[arg-type]
+        if payment is None:
+            raise NotFound("No such payment.")
+        return payment

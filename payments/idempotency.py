@@ -1,0 +1,89 @@
+"""`Idempotency-Key` for our own money-moving POSTs, with Stripe's semantics.
+
+The first response to a (user, key) is stored and replayed for the same request with
+`Idempotent-Replayed: true`; the same key with another body or endpoint answers 422; a duplicate
+that arrives while the first is still running answers 409 and does nothing. Responses that mean
+"try again" (409, 429, 5xx) are not stored, so a retry with the same key runs again. Records are
+ignored, then replaced, after `TTL`.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.errors import AppError
+from config.exceptions import api_exception_handler
+from payments.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidIdempotencyKey
+from payments.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+TTL = timedelta(hours=24)
+NOT_STORED_STATUSES = {409, 429}
+
+
+def idempotent(request: Request, run: Callable[[], Response]) -> Response:
+    """Run `run()` at most once per idempotency key (when the client sent one)."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return run()
+    if not 0 < len(key) <= 255 or not key.isprintable():
+        raise InvalidIdempotencyKey()
+    endpoint = f"{request.method} {request.path}"
+    fingerprint = _fingerprint(request)
+    user_id = request.user.pk
+    assert user_id is not None  # money-moving endpoints require authentication
+    record, replay = _claim(user_id, key, endpoint, fingerprint)
+    if replay is not None:
+        return replay
+    try:
+        response = run()
+    except AppError as error:  # a decline, a conflict...: an answer like any other
+        response = api_exception_handler(error, {})
+    except BaseException:  # invalid input or a crash: nothing to replay, the key stays free
+        record.delete()
+        raise
+    if response.status_code >= 500 or response.status_code in NOT_STORED_STATUSES:
+        record.delete()
+    else:
+        record.response_status = response.status_code
+        record.response_body = response.data
+        record.save(update_fields=["response_status", "response_body"])
+    return response
+
+
+def _fingerprint(request: Request) -> str:
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _claim(
+    user_id: int, key: str, endpoint: str, fingerprint: str
+) -> tuple[IdempotencyRecord, Response | None]:
+    for _ in range(2):  # a second pass after replacing an expired record
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    user_id=user_id, key=key, endpoint=endpoint, request_fingerprint=fingerprint
+                )
+            return record, None
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
+            if existing is None:
+                continue  # the holder just gave it up
+            if existing.created < timezone.now() - TTL:
+                existing.delete()
+                continue
+            if (existing.endpoint, existing.request_fingerprint) != (endpoint, fingerprint):
+                raise IdempotencyKeyReused() from None
+            if existing.response_status is None:
+                raise IdempotencyKeyInUse() from None
+            replay = Response(existing.response_body, status=existing.response_status)
+            replay["Idempotent-Replayed"] = "true"
+            return existing, replay
+    raise IdempotencyKeyInUse()

@@ -1,0 +1,133 @@
+"""The payment ledger. Every row is driven by a Stripe fact: an API response or a signed webhook."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+
+OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.FAILED)
+"""A payment the learner can still complete: a new purchase of the same course reuses it."""
+
+
+class StripeCustomer(models.Model):
+    """The learner's Stripe Customer: created once, on the first purchase, and reused."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer"
+    )
+    customer_id = models.CharField(max_length=255, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class Payment(models.Model):
+    """One purchase of one course by one learner, backed by one Stripe PaymentIntent.
+
+    A declined attempt leaves the payment `failed` but open: the learner may try another card on
+    the same PaymentIntent, which is what Stripe recommends for one order.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+    )
+    course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, related_name="payments")
+    amount = models.PositiveIntegerField(help_text="In the currency's minor unit.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+    # The PaymentMethod the first confirmation used: a retry of that request must send Stripe
+    # the same parameters under the same idempotency key.
+    initial_payment_method = models.CharField(max_length=255, blank=True)
+    failed_attempts = models.PositiveIntegerField(default=0)
+    failure_code = models.CharField(max_length=64, blank=True)
+    decline_code = models.CharField(max_length=64, blank=True)
+    failure_message = models.TextField(blank=True)
+    next_action_url = models.URLField(max_length=2000, blank=True)
+    amount_refunded = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+        indexes = [models.Index(fields=("learner", "-created", "-id"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("learner", "course"),
+                condition=Q(status__in=OPEN_STATUSES),
+                name="one_open_payment_per_course",
+            ),
+            models.UniqueConstraint(
+                fields=("stripe_payment_intent_id",),
+                condition=~Q(stripe_payment_intent_id=""),
+                name="one_payment_per_payment_intent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} for {self.learner} ({self.status})"
+
+
+class PaymentEvent(models.Model):
+    """The audit trail: every status change of a payment, and what caused it."""
+
+    class Source(models.TextChoices):
+        API = "api"
+        WEBHOOK = "webhook"
+        ADMIN = "admin"
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=PaymentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=PaymentStatus.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    stripe_event_id = models.CharField(max_length=255, blank=True)
+    stripe_event_type = models.CharField(max_length=100, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created", "id")
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class IdempotencyRecord(models.Model):
+    """A client's `Idempotency-Key`, with the response to replay for it.
+
+    Stored per user: two users may pick the same key. A record without a response is in flight.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("user", "key"), name="one_record_per_user_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

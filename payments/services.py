@@ -1,0 +1,227 @@
+"""Payment use cases (writes). They own transactions, row locks and state checks.
+
+Stripe is called outside of database transactions (no lock is held across the network, except
+the learner's own purchase lock in `payment_start`), always with an idempotency key derived from
+our rows, so any retry of ours lands on the same Stripe object.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import User
+from courses.models import Course, Enrollment
+from courses.services import enrollment_grant
+from payments import transitions
+from payments.errors import (
+    AlreadyEnrolled,
+    CourseUnavailable,
+    PaymentDeclined,
+    PaymentNotFinished,
+)
+from payments.gateway import IntentState, PaymentGateway
+from payments.models import OPEN_STATUSES, Payment, PaymentEvent, PaymentStatus, StripeCustomer
+
+logger = logging.getLogger(__name__)
+
+PAYMENT_METADATA_KEY = "coursepay_payment_id"
+
+
+class PaymentUnknown(Exception):
+    """An event names one of our payments that is not in the ledger (yet): retry it later."""
+
+
+@dataclass(frozen=True)
+class PaymentStarted:
+    payment: Payment
+    created: bool
+
+
+def customer_id_for(*, user: User, gateway: PaymentGateway) -> str:
+    """The learner's Stripe Customer id, created on first use."""
+    existing = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True)
+    if customer_id := existing.first():
+        return customer_id
+    customer_id = gateway.customer_create(
+        email=user.email,
+        name=user.get_full_name(),
+        metadata={"coursepay_user_id": str(user.pk), "djstripe_subscriber": str(user.pk)},
+        idempotency_key=f"coursepay-user-{user.pk}-customer",
+    )
+    StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer_id})
+    return customer_id
+
+
+def payment_start(
+    *, learner: User, course_slug: str, payment_method: str, gateway: PaymentGateway
+) -> PaymentStarted:
+    """Open (or reuse) the learner's payment for a course and back it with a PaymentIntent.
+
+    The amount is the catalog's. With `payment_method` the intent is confirmed at once; a decline
+    is recorded on the payment and raised as `PaymentDeclined`.
+    """
+    payment, created = _open_payment(learner=learner, course_slug=course_slug, pm=payment_method)
+    customer_id = customer_id_for(user=learner, gateway=gateway)
+    try:
+        intent = _advance_intent(
+            payment=payment, customer_id=customer_id, payment_method=payment_method, gateway=gateway
+        )
+    except PaymentDeclined as declined:
+        payment_record_outcome(intent=declined.intent, source=PaymentEvent.Source.API)
+        raise
+    payment = payment_record_outcome(intent=intent, source=PaymentEvent.Source.API) or payment
+    return PaymentStarted(payment=payment, created=created)
+
+
+def _open_payment(*, learner: User, course_slug: str, pm: str) -> tuple[Payment, bool]:
+    with transaction.atomic():
+        # One purchase decision at a time per learner: concurrent requests queue here.
+        User.objects.select_for_update().filter(pk=learner.pk).values_list("pk").get()
+        course = Course.objects.filter(slug=course_slug, active=True).first()
+        if course is None:
+            raise CourseUnavailable(course_slug)
+        owned = Enrollment.objects.filter(
+            learner=learner, course=course, status=Enrollment.Status.ACTIVE
+        )
+        if owned.exists():
+            raise AlreadyEnrolled()
+        mine = Payment.objects.filter(learner=learner, course=course)
+        if unfinished := mine.filter(status=PaymentStatus.PROCESSING).first():
+            raise PaymentNotFinished(unfinished.status)
+        if payment := mine.filter(status__in=OPEN_STATUSES).first():
+            return payment, False
+        payment = Payment.objects.create(
+            learner=learner,
+            course=course,
+            amount=course.price_amount,
+            currency=course.currency,
+            initial_payment_method=pm,
+        )
+        PaymentEvent.objects.create(
+            payment=payment, to_status=payment.status, source=PaymentEvent.Source.API
+        )
+        return payment, True
+
+
+def _advance_intent(
+    *, payment: Payment, customer_id: str, payment_method: str, gateway: PaymentGateway
+) -> IntentState:
+    if not payment.stripe_payment_intent_id:
+        # Same payment, same parameters, same key: a retry after a lost answer gets the same
+        # intent back from Stripe instead of a second one.
+        intent = gateway.payment_intent_create(
+            amount=payment.amount,
+            currency=payment.currency,
+            customer_id=customer_id,
+            description=payment.course.title,
+            metadata={
+                PAYMENT_METADATA_KEY: str(payment.pk),
+                "coursepay_course": payment.course.slug,
+                "coursepay_learner_id": str(payment.learner_id),
+            },
+            payment_method=payment.initial_payment_method,
+            idempotency_key=f"coursepay-payment-{payment.pk}-create",
+        )
+        if not payment_method or payment_method == payment.initial_payment_method:
+            return intent
+        if transitions.status_of(intent) not in OPEN_STATUSES:
+            return intent
+        payment.stripe_payment_intent_id = intent.id
+    elif not payment_method:
+        return _stored_intent(payment)
+    return gateway.payment_intent_confirm(
+        intent_id=payment.stripe_payment_intent_id,
+        payment_method=payment_method,
+        # A new key after each known failure; the same one for a retry of an unknown outcome.
+        idempotency_key=(
+            f"coursepay-payment-{payment.pk}-confirm-{payment.failed_attempts}-{payment_method}"
+        ),
+    )
+
+
+def _stored_intent(payment: Payment) -> IntentState:
+    return IntentState(
+        id=payment.stripe_payment_intent_id,
+        status={
+            PaymentStatus.REQUIRES_ACTION: "requires_action",
+            PaymentStatus.FAILED: "requires_payment_method",
+        }.get(PaymentStatus(payment.status), "requires_payment_method"),
+        client_secret=payment.client_secret,
+        amount=payment.amount,
+        currency=payment.currency,
+        metadata={PAYMENT_METADATA_KEY: str(payment.pk)},
+        failure_code=payment.failure_code,
+        decline_code=payment.decline_code,
+        failure_message=payment.failure_message,
+        next_action_url=payment.next_action_url,
+    )
+
+
+def payment_record_outcome(
+    *,
+    intent: IntentState,
+    source: str,
+    stripe_event_id: str = "",
+    stripe_event_type: str = "",
+) -> Payment | None:
+    """Move a payment to what Stripe says of its PaymentIntent: forward only, under a row lock.
+
+    Returns None for an intent that is not ours. Raises `PaymentUnknown` for an intent that names
+    a payment we do not have yet, so that the webhook is retried rather than lost.
+    """
+    payment_id = intent.metadata.get(PAYMENT_METADATA_KEY)
+    with transaction.atomic():
+        payments = Payment.objects.select_for_update()
+        if payment_id:
+            payment = payments.filter(pk=payment_id).first()
+        else:
+            payment = payments.filter(stripe_payment_intent_id=intent.id).first()
+        if payment is None:
+            if payment_id:
+                raise PaymentUnknown(f"payment {payment_id} of intent {intent.id}")
+            return None
+        _apply(payment, intent, source, stripe_event_id, stripe_event_type)
+    return payment
+
+
+def _apply(
+    payment: Payment, intent: IntentState, source: str, event_id: str, event_type: str
+) -> None:
+    new_status = transitions.status_of(intent)
+    failure = (intent.failure_code, intent.decline_code, intent.failure_message)
+    old_failure = (payment.failure_code, payment.decline_code, payment.failure_message)
+    known_intent = payment.stripe_payment_intent_id == intent.id
+    if known_intent and new_status == payment.status and failure == old_failure:
+        return  # a duplicate, or an event that tells us nothing new
+    if new_status != payment.status and not transitions.can_move(payment.status, new_status):
+        logger.info(
+            "Ignoring %s for payment %s: %s -> %s is not forward",
+            event_type or "update",
+            payment.pk,
+            payment.status,
+            new_status,
+        )
+        return
+    old_status = payment.status
+    payment.stripe_payment_intent_id = intent.id
+    payment.client_secret = intent.client_secret or payment.client_secret
+    payment.status = new_status
+    payment.next_action_url = intent.next_action_url
+    if new_status == PaymentStatus.FAILED and failure != old_failure:
+        payment.failure_code, payment.decline_code, payment.failure_message = failure
+        payment.failed_attempts += 1
+    payment.save()
+    PaymentEvent.objects.create(
+        payment=payment,
+        from_status=old_status,
+        to_status=new_status,
+        source=source,
+        stripe_event_id=event_id,
+        stripe_event_type=event_type,
+        detail={"payment_intent": intent.id, "failure_code": intent.failure_code}
+        if intent.failure_code
+        else {"payment_intent": intent.id},
+    )
+    if new_status == PaymentStatus.SUCCEEDED:
+        enrollment_grant(payment=payment)

@@ -1,0 +1,217 @@
+"""The Stripe adapter of `PaymentGateway`: the only module of ours that imports `stripe`.
+
+Stripe's errors are translated here, once: a declined card becomes `PaymentDeclined`; a
+connection failure, a timeout, a rate limit or a Stripe 5xx (after the SDK's own retries)
+becomes `GatewayUnavailable`; anything else is our bug and propagates as a logged 500.
+"""
+
+import functools
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, cast
+
+import stripe
+from django.conf import settings
+
+from payments.errors import GatewayUnavailable, PaymentDeclined
+from payments.gateway import IntentState, WebhookEndpointCreated
+
+logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _client(
+    api_key: str, api_base: str, api_version: str, timeout: float, retries: int
+) -> stripe.StripeClient:
+    # One client (and one pooled HTTP session) per configuration, shared by every request.
+    return stripe.StripeClient(
+        api_key,
+        stripe_version=api_version,
+        base_addresses={"api": api_base} if api_base else None,
+        max_network_retries=retries,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
+
+
+def client() -> stripe.StripeClient:
+    return _client(
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_API_VERSION,
+        settings.STRIPE_TIMEOUT_SECONDS,
+        settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except stripe.CardError as exc:
+        raise PaymentDeclined(intent=_declined_intent(exc)) from exc
+    except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+        logger.warning("Stripe unreachable or rate-limiting: %s", type(exc).__name__)
+        raise GatewayUnavailable() from exc
+    except stripe.StripeError as exc:
+        if exc.http_status is not None and exc.http_status >= 500:
+            logger.warning("Stripe answered %s (request %s)", exc.http_status, exc.request_id)
+            raise GatewayUnavailable() from exc
+        raise
+
+
+def intent_state(intent: Mapping[str, Any]) -> IntentState:
+    """Our view of a PaymentIntent, from the SDK object or from a webhook payload."""
+    error = intent.get("last_payment_error") or {}
+    next_action = intent.get("next_action") or {}
+    redirect = next_action.get("redirect_to_url") or {}
+    return IntentState(
+        id=intent["id"],
+        status=intent["status"],
+        client_secret=intent.get("client_secret") or "",
+        amount=intent["amount"],
+        currency=intent["currency"],
+        metadata=dict(intent.get("metadata") or {}),
+        failure_code=error.get("code") or "",
+        decline_code=error.get("decline_code") or "",
+        failure_message=error.get("message") or "",
+        next_action_url=redirect.get("url") or "",
+    )
+
+
+def _declined_intent(exc: stripe.CardError) -> IntentState:
+    json_body = cast(dict[str, Any], exc.json_body or {})
+    body: dict[str, Any] = json_body.get("error") or {}
+    intent = body.get("payment_intent")
+    if intent:
+        return intent_state(intent)
+    return IntentState(
+        id="",
+        status="requires_payment_method",
+        client_secret="",
+        amount=0,
+        currency="",
+        metadata={},
+        failure_code=exc.code or "card_declined",
+        decline_code=body.get("decline_code") or "",
+        failure_message=body.get("message") or "",
+    )
+
+
+class StripeGateway:
+    def customer_create(
+        self, *, email: str, name: str, metadata: Mapping[str, str], idempotency_key: str
+    ) -> str:
+        with _translated_errors():
+            customer = client().v1.customers.create(
+                params={"email": email, "name": name, "metadata": dict(metadata)},
+                options={"idempotency_key": idempotency_key},
+            )
+        return customer.id
+
+    def product_create(
+        self, *, name: str, description: str, metadata: Mapping[str, str], idempotency_key: str
+    ) -> str:
+        params: dict[str, Any] = {"name": name, "metadata": dict(metadata)}
+        if description:
+            params["description"] = description
+        with _translated_errors():
+            product = client().v1.products.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            )
+        return product.id
+
+    def product_update(self, *, product_id: str, name: str, description: str, active: bool) -> None:
+        params: dict[str, Any] = {"name": name, "active": active}
+        if description:
+            params["description"] = description
+        with _translated_errors():
+            client().v1.products.update(product_id, params=params)  # type: ignore[arg-type]
+
+    def price_create(
+        self,
+        *,
+        product_id: str,
+        unit_amount: int,
+        currency: str,
+        metadata: Mapping[str, str],
+        idempotency_key: str,
+    ) -> str:
+        with _translated_errors():
+            price = client().v1.prices.create(
+                params={
+                    "product": product_id,
+                    "unit_amount": unit_amount,
+                    "currency": currency,
+                    "metadata": dict(metadata),
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        return price.id
+
+    def price_archive(self, *, price_id: str) -> None:
+        with _translated_errors():
+            client().v1.prices.update(price_id, params={"active": False})
+
+    def payment_intent_create(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        customer_id: str,
+        description: str,
+        metadata: Mapping[str, str],
+        payment_method: str,
+        idempotency_key: str,
+    ) -> IntentState:
+        params: dict[str, Any] = {
+            "amount": amount,
+            "currency": currency,
+            "customer": customer_id,
+            "description": description,
+            "metadata": dict(metadata),
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        }
+        if payment_method:
+            params |= {"payment_method": payment_method, "confirm": True}
+        with _translated_errors():
+            intent = client().v1.payment_intents.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            )
+        return intent_state(intent.to_dict())
+
+    def payment_intent_confirm(
+        self, *, intent_id: str, payment_method: str, idempotency_key: str
+    ) -> IntentState:
+        with _translated_errors():
+            intent = client().v1.payment_intents.confirm(
+                intent_id,
+                params={"payment_method": payment_method},
+                options={"idempotency_key": idempotency_key},
+            )
+        return intent_state(intent.to_dict())
+
+    def payment_intent_state(self, *, intent_id: str) -> IntentState:
+        with _translated_errors():
+            return intent_state(client().v1.payment_intents.retrieve(intent_id).to_dict())
+
+    def webhook_endpoint_create(
+        self, *, url: str, events: list[str], metadata: Mapping[str, str]
+    ) -> WebhookEndpointCreated:
+        with _translated_errors():
+            endpoint = client().v1.webhook_endpoints.create(
+                params={
+                    "url": url,
+                    "enabled_events": events,  # type: ignore[typeddict-item]
+                    "api_version": settings.STRIPE_API_VERSION,  # type: ignore[typeddict-item]
+                    "metadata": dict(metadata),
+                }
+            )
+        secret = endpoint.secret or ""
+        return WebhookEndpointCreated(id=endpoint.id, secret=secret, url=endpoint.url)
+
+
+def get_gateway() -> StripeGateway:
+    return StripeGateway()

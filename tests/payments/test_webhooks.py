@@ -1,0 +1,226 @@
+"""Stripe's webhooks move the ledger, through dj-stripe's view, signed by the sandbox."""
+
+import json
+import time
+from collections.abc import Callable
+from urllib.request import Request, urlopen
+
+import pytest
+import stripe
+from django.core.management import call_command
+from django.test import Client
+
+from courses.models import Enrollment
+from payments.models import Payment, PaymentEvent
+from stripe_sandbox.testing import TEST_SECRET_KEY
+from tests.factories import CourseFactory, UserFactory
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def sandbox_control(sandbox, path: str, body: dict) -> dict:
+    request = Request(
+        f"{sandbox.url}{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def stripe_client(sandbox) -> stripe.StripeClient:
+    return stripe.StripeClient(TEST_SECRET_KEY, base_addresses={"api": sandbox.url})
+
+
+@pytest.fixture
+def webhooks_to_live_server(sandbox, live_server):
+    """The sandbox delivers every event to this test's server, as Stripe would."""
+    call_command("stripe_webhook_register", base_url=live_server.url, verbosity=0)
+    return live_server
+
+
+def purchase(learner, course, payment_method: str = ""):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(learner)
+    body = {"course": course.slug}
+    if payment_method:
+        body["payment_method"] = payment_method
+    return client.post("/api/v1/payments/", body, format="json")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_client_side_confirmation_is_settled_by_the_webhook(
+    sandbox, webhooks_to_live_server
+) -> None:
+    learner, course = UserFactory(), CourseFactory()
+    started = purchase(learner, course).json()
+    assert started["status"] == "pending"
+
+    # What Stripe.js does in the browser with the client secret.
+    stripe_client(sandbox).v1.payment_intents.confirm(
+        started["stripe_payment_intent_id"], params={"payment_method": "pm_card_visa"}
+    )
+
+    wait_for(lambda: Payment.objects.get(pk=started["id"]).status == "succeeded")
+    assert Enrollment.objects.filter(learner=learner, course=course, status="active").exists()
+    assert PaymentEvent.objects.filter(
+        payment_id=started["id"], source="webhook", stripe_event_type="payment_intent.succeeded"
+    ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_d_secure_approved_completes_the_purchase(sandbox, webhooks_to_live_server) -> None:
+    learner, course = UserFactory(), CourseFactory()
+    started = purchase(learner, course, "pm_card_authenticationRequired").json()
+    assert started["status"] == "requires_action"
+
+    sandbox_control(
+        sandbox,
+        f"/_sandbox/payment_intents/{started['stripe_payment_intent_id']}/authenticate",
+        {"outcome": "approve"},
+    )
+
+    wait_for(lambda: Payment.objects.get(pk=started["id"]).status == "succeeded")
+    assert Enrollment.objects.filter(learner=learner, course=course).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_d_secure_failed_records_the_failure(sandbox, webhooks_to_live_server) -> None:
+    learner, course = UserFactory(), CourseFactory()
+    started = purchase(learner, course, "pm_card_authenticationRequired").json()
+
+    sandbox_control(
+        sandbox,
+        f"/_sandbox/payment_intents/{started['stripe_payment_intent_id']}/authenticate",
+        {"outcome": "fail"},
+    )
+
+    wait_for(lambda: Payment.objects.get(pk=started["id"]).status == "failed")
+    payment = Payment.objects.get(pk=started["id"])
+    assert payment.failure_code == "payment_intent_authentication_failure"
+    assert not Enrollment.objects.exists()
+
+
+def signed_post(client: Client, endpoint, event: dict):
+    payload = json.dumps(event)
+    timestamp = int(time.time())
+    signature = stripe.WebhookSignature._compute_signature(
+        f"{timestamp}.{payload}", endpoint.secret
+    )
+    return client.post(
+        f"/stripe/webhook/{endpoint.djstripe_uuid}/",
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=f"t={timestamp},v1={signature}",
+    )
+
+
+@pytest.fixture
+def registered_endpoint(sandbox, db):
+    from djstripe.models import WebhookEndpoint
+
+    call_command("stripe_webhook_register", base_url="http://127.0.0.1:9", verbosity=0)
+    return WebhookEndpoint.objects.get()
+
+
+def sandbox_events(sandbox, intent_id: str) -> list[dict]:
+    events = stripe_client(sandbox).v1.events.list(params={"limit": 100})
+    return [
+        e.to_dict()
+        for e in reversed(events.data)
+        if e.data.object.get("id") == intent_id or e.data.object.get("payment_intent") == intent_id
+    ]
+
+
+@pytest.mark.django_db
+def test_the_same_event_delivered_twenty_times_changes_the_ledger_once(
+    sandbox, registered_endpoint, client
+) -> None:
+    learner, course = UserFactory(), CourseFactory()
+    started = purchase(learner, course).json()
+    stripe_client(sandbox).v1.payment_intents.confirm(
+        started["stripe_payment_intent_id"], params={"payment_method": "pm_card_visa"}
+    )
+    succeeded = next(
+        e
+        for e in sandbox_events(sandbox, started["stripe_payment_intent_id"])
+        if e["type"] == "payment_intent.succeeded"
+    )
+
+    answers = {signed_post(client, registered_endpoint, succeeded).status_code for _ in range(20)}
+
+    assert answers == {200}
+    assert Payment.objects.get(pk=started["id"]).status == "succeeded"
+    assert Enrollment.objects.count() == 1
+    assert PaymentEvent.objects.filter(source="webhook").count() == 1
+
+
+@pytest.mark.django_db
+def test_events_out_of_order_leave_the_payment_succeeded(
+    sandbox, registered_endpoint, client
+) -> None:
+    learner, course = UserFactory(), CourseFactory()
+    started = purchase(learner, course).json()
+    intent_id = started["stripe_payment_intent_id"]
+    api = stripe_client(sandbox)
+    with pytest.raises(stripe.CardError):
+        api.v1.payment_intents.confirm(
+            intent_id, params={"payment_method": "pm_card_visa_chargeDeclined"}
+        )
+    api.v1.payment_intents.confirm(intent_id, params={"payment_method": "pm_card_visa"})
+    events = sandbox_events(sandbox, intent_id)
+    by_type = {e["type"]: e for e in events}
+
+    for event_type in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        assert signed_post(client, registered_endpoint, by_type[event_type]).status_code == 200
+
+    payment = Payment.objects.get(pk=started["id"])
+    assert payment.status == "succeeded"
+    assert Enrollment.objects.filter(payment=payment).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_event_for_a_payment_we_do_not_have_yet_is_refused_for_a_retry(
+    sandbox, registered_endpoint
+) -> None:
+    customer = stripe_client(sandbox).v1.customers.create(params={"email": "x@example.com"})
+    intent = stripe_client(sandbox).v1.payment_intents.create(
+        params={
+            "amount": 500,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "metadata": {"coursepay_payment_id": "00000000-0000-0000-0000-000000000001"},
+        }
+    )
+    succeeded = next(
+        e for e in sandbox_events(sandbox, intent.id) if e["type"] == "payment_intent.succeeded"
+    )
+
+    response = signed_post(Client(raise_request_exception=False), registered_endpoint, succeeded)
+
+    assert response.status_code == 500  # Stripe delivers it again later
+    from djstripe.models import Event
+
+    assert not Event.objects.filter(id=succeeded["id"]).exists()
+
+
+@pytest.mark.django_db
+def test_an_unsigned_webhook_is_rejected(sandbox, registered_endpoint, client) -> None:
+    response = client.post(
+        f"/stripe/webhook/{registered_endpoint.djstripe_uuid}/",
+        data="{}",
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
