@@ -8,7 +8,11 @@ Map:
   the components it owns: `store`, `clock`, `idempotency`, `events`, `dispatcher`.
 - `resources/`: one module per resource family, each filling a declarative `Router` with
   `@router.post("/v1/...", stripe.params.XParams)` handlers; `resources/__init__` merges them.
-- `control`: the `/_sandbox/...` API (JSON, no key): health, reset, clock, 3-D Secure, deliveries.
+- `control`: the `/_sandbox/...` API (JSON, no key): health, reset, clock, 3-D Secure, Checkout
+  complete/expire, faults, webhook chaos, deliveries, and the calls the browser pages make.
+- `pages` + `web/`: what a browser loads: the hosted Checkout page (`/c/pay/{id}`), the 3-D
+  Secure challenge, and `GET /v3/`, a stripe.js stand-in (embedded Checkout, Elements).
+- `faults`: injected 5xx/429, latency and lost answers, applied before the store lock.
 - `shapes` builds objects from the SDK classes' annotations; `validation` checks parameters
   against the SDK's `stripe.params` TypedDicts; `cards` holds the test-card table.
 """

@@ -28,8 +28,8 @@ from stripe_sandbox.events import EventLog
 from stripe_sandbox.expand import expand
 from stripe_sandbox.faults import FaultTable
 from stripe_sandbox.idempotency import IdempotencyKeys, StoredResponse
-from stripe_sandbox.persistence import Persister
 from stripe_sandbox.pages import router as page_router
+from stripe_sandbox.persistence import Persister
 from stripe_sandbox.resources import router as api_router
 from stripe_sandbox.routing import Call, Page, RequestInfo, Route, Router
 from stripe_sandbox.store import Store, random_token
@@ -184,10 +184,17 @@ class Sandbox:
             raw.update(wire.decode_form(request.body.decode("utf-8", errors="replace")))
         assert route.params is not None
         params = validation.validate(route.params, raw)
-        version = request.headers.get("Stripe-Version") or API_VERSION
+        version_header = request.headers.get("Stripe-Version") or None
+        version = version_header or API_VERSION
         key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         call = Call(
-            self, params, path, RequestInfo(request_id, key), _base_url(request), version
+            self,
+            params,
+            path,
+            RequestInfo(request_id, key),
+            _base_url(request),
+            version,
+            version_header,
         )
         if key is None:
             response = self._execute(route, call)

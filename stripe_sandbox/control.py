@@ -1,15 +1,22 @@
 """The control API under `/_sandbox/`: what only a sandbox can do (reset, move the clock,
-answer 3-D Secure, inspect deliveries). JSON in and out, no API key: it listens on loopback
-for tests, demos and the app's development pages."""
+answer 3-D Secure, complete or expire Checkout Sessions, inject faults, inspect deliveries).
+JSON in and out, no API key: it listens on loopback for tests, demos, the app's development
+pages and the sandbox's own browser pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from stripe_sandbox import errors
-from stripe_sandbox.resources import payment_intents
+from stripe_sandbox.resources import (
+    checkout_sessions,
+    payment_intents,
+    setup_intents,
+    subscriptions,
+)
 from stripe_sandbox.resources.account import platform_account
 from stripe_sandbox.routing import Call, JsonObject, Router
+from stripe_sandbox.webhooks import Chaos
 
 router = Router()
 
@@ -49,12 +56,7 @@ def advance_clock(call: Call) -> JsonObject:
 def authenticate(call: Call) -> JsonObject:
     """The cardholder's answer to 3-D Secure. A card that declines after authentication
     still answers 200 here: the decline is on the PaymentIntent, as a browser would see it."""
-    outcome = _required(call, "outcome", str)
-    if outcome not in AUTHENTICATION_OUTCOMES:
-        raise errors.invalid_request(
-            f"Invalid outcome: must be one of {', '.join(AUTHENTICATION_OUTCOMES)}",
-            param="outcome",
-        )
+    outcome = _outcome(call)
     payment_intent = call.store.get("payment_intent", call.path["id"])
     try:
         return payment_intents.complete_authentication(
@@ -66,7 +68,154 @@ def authenticate(call: Call) -> JsonObject:
         return payment_intent
 
 
+def _outcome(call: Call) -> str:
+    outcome = _required(call, "outcome", str)
+    if outcome not in AUTHENTICATION_OUTCOMES:
+        raise errors.invalid_request(
+            f"Invalid outcome: must be one of {', '.join(AUTHENTICATION_OUTCOMES)}",
+            param="outcome",
+        )
+    return str(outcome)
+
+
+@router.post("/_sandbox/setup_intents/{id}/authenticate")
+def authenticate_setup(call: Call) -> JsonObject:
+    """As for PaymentIntents: a card that declines once authenticated answers 200 here."""
+    approved = _outcome(call) == "approve"
+    setup_intent = call.store.get("setup_intent", call.path["id"])
+    try:
+        return setup_intents.complete_authentication(call, setup_intent, approved=approved)
+    except errors.StripeError as exc:
+        if exc.type != "card_error":
+            raise
+        return setup_intent
+
+
 @router.get("/_sandbox/deliveries")
 def deliveries(call: Call) -> JsonObject:
     attempts = [attempt.as_json() for attempt in call.sandbox.dispatcher.attempts()]
     return {"object": "list", "data": attempts, "has_more": False, "url": "/_sandbox/deliveries"}
+
+
+@router.get("/_sandbox/checkout/sessions/{id}")
+def checkout_view(call: Call) -> JsonObject:
+    """What a checkout page shows: the session, its line items, its PaymentIntent (for a
+    pending 3-D Secure step) and where the shopper goes next."""
+    session = checkout_sessions.current(call, call.path["id"])
+    payment_intent = (
+        call.store.find(session["payment_intent"]) if session["payment_intent"] else None
+    )
+    if session["invoice"]:
+        payment_intent = subscriptions.invoice_payment_intent(call.store, session["invoice"])
+    return {
+        "session": session,
+        "line_items": checkout_sessions.line_items(call.store, session["id"]),
+        "payment_intent": payment_intent,
+        "setup_intent": call.store.find(session["setup_intent"])
+        if session["setup_intent"]
+        else None,
+        "success_url": checkout_sessions.redirect_url(
+            session["success_url"] or session["return_url"], session["id"]
+        ),
+        "cancel_url": session["cancel_url"],
+    }
+
+
+@router.post("/_sandbox/checkout/sessions/{id}/complete")
+def complete_checkout(call: Call) -> JsonObject:
+    """Pay as the shopper would: `{"payment_method": "pm_card_visa"}` or `{"card_number":
+    "4000000000000002"}` (4242... by default). A decline answers 402 with Stripe's error."""
+    session = checkout_sessions.current(call, call.path["id"])
+    for name in ("payment_method", "card_number"):
+        if name in call.params:
+            _required(call, name, str)
+    payment_method = checkout_sessions.resolve_card(call, call.params)
+    return checkout_sessions.complete(call, session, payment_method)
+
+
+@router.post("/_sandbox/checkout/sessions/{id}/expire")
+def expire_checkout(call: Call) -> JsonObject:
+    return checkout_sessions.expire(call, checkout_sessions.current(call, call.path["id"]))
+
+
+@router.post("/_sandbox/faults")
+def add_fault(call: Call) -> JsonObject:
+    return call.sandbox.faults.add(call.params).as_json()
+
+
+@router.get("/_sandbox/faults")
+def list_faults(call: Call) -> JsonObject:
+    faults = [fault.as_json() for fault in call.sandbox.faults.all()]
+    return {"object": "list", "data": faults, "has_more": False, "url": "/_sandbox/faults"}
+
+
+@router.delete("/_sandbox/faults")
+def clear_faults(call: Call) -> JsonObject:
+    call.sandbox.faults.clear()
+    return {"cleared": True}
+
+
+@router.post("/_sandbox/webhooks/chaos")
+def set_webhook_chaos(call: Call) -> JsonObject:
+    """`{"duplicate_rate": 0..1, "delay_ms": n, "reorder": bool, "seed": n}`; what is left out
+    is off. Applies to deliveries scheduled from now on."""
+    params = call.params
+    unknown = set(params) - {"duplicate_rate", "delay_ms", "reorder", "seed"}
+    if unknown:
+        raise errors.parameter_unknown(sorted(unknown)[0])
+    rate = params.get("duplicate_rate", 0)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        raise errors.invalid_request(
+            "Invalid duplicate_rate: a number from 0 to 1", param="duplicate_rate"
+        )
+    delay = params.get("delay_ms", 0)
+    if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+        raise errors.invalid_request("Invalid delay_ms: milliseconds", param="delay_ms")
+    reorder = params.get("reorder", False)
+    if not isinstance(reorder, bool):
+        raise errors.invalid_request("Invalid reorder: true or false", param="reorder")
+    seed = params.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise errors.invalid_request("Invalid seed: an integer", param="seed")
+    chaos = Chaos(duplicate_rate=float(rate), delay_ms=delay, reorder=reorder, seed=seed)
+    call.sandbox.dispatcher.set_chaos(chaos)
+    return chaos.as_json()
+
+
+@router.get("/_sandbox/webhooks/chaos")
+def webhook_chaos(call: Call) -> JsonObject:
+    return call.sandbox.dispatcher.chaos.as_json()
+
+
+_INTENTS = {"payment_intents": "payment_intent", "setup_intents": "setup_intent"}
+
+
+def _browser_routes(kind: str, object_name: str) -> None:
+    """What Stripe.js does with an intent's client secret, for the stripe.js stand-in."""
+
+    @router.get(f"/_sandbox/{kind}/{{id}}")
+    def read(call: Call) -> JsonObject:
+        return call.store.get(object_name, call.path["id"])
+
+    @router.post(f"/_sandbox/{kind}/{{id}}/confirm")
+    def confirm(call: Call) -> JsonObject:
+        """confirmPayment / confirmSetup / confirmCard*: confirm with the card typed in,
+        authorised by the `client_secret`. `{"client_secret", "card_number" or
+        "payment_method", "return_url"?}`; a decline answers 402 with Stripe's error."""
+        intent = call.store.get(object_name, call.path["id"])
+        if _required(call, "client_secret", str) != intent["client_secret"]:
+            raise errors.invalid_request(
+                f"The client_secret provided does not match any associated {object_name} on "
+                "this account.",
+                param="client_secret",
+            )
+        params: JsonObject = {"payment_method": checkout_sessions.resolve_card(call, call.params)}
+        if call.params.get("return_url"):
+            params["return_url"] = _required(call, "return_url", str)
+        if object_name == "setup_intent":
+            return setup_intents.confirm(call, intent, params)
+        return payment_intents.confirm(call, intent, params)
+
+
+for _kind, _object_name in _INTENTS.items():
+    _browser_routes(_kind, _object_name)

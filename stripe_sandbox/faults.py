@@ -80,7 +80,7 @@ class FaultTable:
     def __init__(self, seed: int | None = None) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._random = random.Random(seed)
+        self._random = random.Random(seed)  # noqa: S311 - repeatable chaos, not secrecy
         self._ids = itertools.count(1)
 
     def add(self, spec: dict[str, Any]) -> Fault:

@@ -41,6 +41,8 @@ class Call:
     """Where the client reached the sandbox (`http://host:port`), for URLs it hands out."""
     api_version: str = ""
     """The request's `Stripe-Version` (or the pinned one); empty outside the Stripe API."""
+    version_header: str | None = None
+    """The `Stripe-Version` header itself: None when the client sent none."""
 
     @property
     def store(self) -> Store:

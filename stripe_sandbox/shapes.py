@@ -23,6 +23,8 @@ INCLUDABLE: dict[str, frozenset[str]] = {
     ),
     "price": frozenset({"currency_options", "tiers"}),
     "charge": frozenset({"refunds"}),
+    "checkout.session": frozenset({"line_items"}),
+    "invoice": frozenset({"confirmation_secret", "payments"}),
 }
 CONDITIONAL = frozenset({"deleted"})
 

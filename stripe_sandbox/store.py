@@ -27,6 +27,8 @@ ID_FORMATS: dict[str, tuple[str, int]] = {
     "ephemeral_key": ("ephkey_", 24),
     "event": ("evt_", 24),
     "invoice": ("in_", 24),
+    "item": ("li_", 24),
+    "line_item": ("il_", 24),
     "payment_intent": ("pi_", 24),
     "payment_method": ("pm_", 24),
     "price": ("price_", 24),
@@ -34,6 +36,7 @@ ID_FORMATS: dict[str, tuple[str, int]] = {
     "refund": ("re_", 24),
     "setup_intent": ("seti_", 24),
     "subscription": ("sub_", 24),
+    "subscription_item": ("si_", 14),
     "webhook_endpoint": ("we_", 24),
 }
 

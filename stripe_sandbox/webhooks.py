@@ -4,6 +4,11 @@ A delivery never runs on a request thread and never holds the store lock while t
 answers, because the receiver (dj-stripe) calls back into the sandbox to re-fetch objects.
 An event's `pending_webhooks` counts the endpoints that have not acknowledged it yet, which is
 what `GET /v1/events?delivery_success=false` filters on.
+
+`Chaos` makes first deliveries behave as Stripe may: duplicated (each with probability
+`duplicate_rate`, seeded), delayed by `delay_ms`, or reordered (held for a short window, then
+sent newest first, one after another so the receiver sees exactly that order). Retries keep
+their schedule.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ import hmac
 import http.client
 import itertools
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
 from stripe_sandbox import wire
@@ -30,6 +36,19 @@ DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (1, 2, 4, 8, 16)
 """Seconds before each retry; Stripe retries for days, development wants minutes."""
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+REORDER_WINDOW_SECONDS = 0.2
+"""How long reordering holds deliveries when no `delay_ms` sets the window."""
+
+
+@dataclass(frozen=True)
+class Chaos:
+    duplicate_rate: float = 0.0
+    delay_ms: int = 0
+    reorder: bool = False
+    seed: int | None = field(default=None, compare=False)
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
 
 
 def sign(payload: bytes, secret: str, timestamp: int) -> str:
@@ -65,6 +84,8 @@ class _Due:
     endpoint_id: str
     attempt: int
     generation: int
+    copy: int = 0
+    """1 for the duplicate that chaos adds."""
 
 
 class WebhookDispatcher:
@@ -90,6 +111,15 @@ class WebhookDispatcher:
         self._stopping = False
         self._attempts: list[DeliveryAttempt] = []
         self._attempts_lock = threading.Lock()
+        self.chaos = Chaos()
+        self._random = random.Random()  # noqa: S311 - repeatable chaos, not secrecy
+        self._batch_at: float | None = None
+
+    def set_chaos(self, chaos: Chaos) -> None:
+        with self._wakeup:
+            self.chaos = chaos
+            self._random.seed(chaos.seed)
+            self._batch_at = None
 
     def start(self) -> None:
         self._scheduler = threading.Thread(target=self._run, name="webhook-scheduler", daemon=True)
@@ -105,24 +135,46 @@ class WebhookDispatcher:
 
     def schedule(self, event_id: str, endpoint_id: str, attempt: int = 1, delay: float = 0) -> None:
         with self._wakeup:
-            heapq.heappush(
-                self._due,
-                _Due(
-                    time.monotonic() + delay,
-                    next(self._sequence),
-                    event_id,
-                    endpoint_id,
-                    attempt,
-                    self._generation,
-                ),
-            )
+            at = time.monotonic() + delay
+            sequence = next(self._sequence)
+            copies = 1
+            if attempt == 1:
+                chaos = self.chaos
+                at += chaos.delay_ms / 1000
+                if chaos.reorder:
+                    at, sequence = self._reorder_slot(at), -sequence
+                if chaos.duplicate_rate and self._random.random() < chaos.duplicate_rate:
+                    copies = 2
+            for copy in range(copies):
+                heapq.heappush(
+                    self._due,
+                    _Due(
+                        at,
+                        sequence,
+                        event_id,
+                        endpoint_id,
+                        attempt,
+                        self._generation,
+                        copy,
+                    ),
+                )
             self._wakeup.notify()
 
+    def _reorder_slot(self, at: float) -> float:
+        """Deliveries scheduled within one window share its release time."""
+        if self._batch_at is None or self._batch_at <= time.monotonic():
+            window = self.chaos.delay_ms / 1000 or REORDER_WINDOW_SECONDS
+            self._batch_at = max(at, time.monotonic() + window)
+        return self._batch_at
+
     def reset(self) -> None:
-        """Forget queued deliveries; one already on the wire finishes but records nothing."""
+        """Forget queued deliveries and chaos; one already on the wire finishes but records
+        nothing."""
         with self._wakeup:
             self._generation += 1
             self._due.clear()
+            self.chaos = Chaos()
+            self._batch_at = None
         with self._attempts_lock:
             self._attempts.clear()
 
@@ -138,8 +190,18 @@ class WebhookDispatcher:
                     self._wakeup.wait(timeout)
                 if self._stopping:
                     return
-                due = heapq.heappop(self._due)
-            self._pool.submit(self._deliver, due)
+                batch = [heapq.heappop(self._due)]
+                if self.chaos.reorder:
+                    while self._due and self._due[0].at == batch[0].at:
+                        batch.append(heapq.heappop(self._due))
+            if len(batch) == 1:
+                self._pool.submit(self._deliver, batch[0])
+            else:
+                self._pool.submit(self._deliver_in_order, batch)
+
+    def _deliver_in_order(self, batch: list[_Due]) -> None:
+        for due in batch:
+            self._deliver(due)
 
     def _deliver(self, due: _Due) -> None:
         with self._store.lock:

@@ -10,6 +10,7 @@ sandbox never shows `processing`.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import stripe
 from stripe.params import (
@@ -45,6 +46,10 @@ AUTHENTICATION_FAILED_MESSAGE = (
     "The provided PaymentMethod has failed authentication. You can provide payment_method_data "
     "or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
 )
+
+SUCCEEDED_LISTENERS: list[Callable[[Call, JsonObject], None]] = []
+"""Run after a PaymentIntent succeeds and its events are out: what it paid for (an invoice)
+moves on. Other resource modules register here; this module imports none of them."""
 
 _UPDATABLE_FIELDS = (
     "amount",
@@ -85,7 +90,12 @@ def _check_amount(amount: int) -> None:
 
 @router.post("/v1/payment_intents", PaymentIntentCreateParams)
 def create(call: Call) -> JsonObject:
-    params = call.params
+    return create_from(call, call.params)
+
+
+def create_from(call: Call, params: JsonObject) -> JsonObject:
+    """A PaymentIntent from create parameters (also what Checkout creates on completion),
+    confirmed when `params["confirm"]` says so."""
     _check_amount(params["amount"])
     if "automatic_payment_methods" in params and "payment_method_types" in params:
         raise errors.invalid_request(
@@ -290,6 +300,8 @@ def _charge(
     if charge["captured"]:
         payment_intent.update(status="succeeded", amount_received=payment_intent["amount"])
         call.emit("payment_intent.succeeded", payment_intent)
+        for listener in SUCCEEDED_LISTENERS:
+            listener(call, payment_intent)
     else:
         payment_intent.update(status="requires_capture", amount_capturable=payment_intent["amount"])
         call.emit("payment_intent.amount_capturable_updated", payment_intent)
@@ -362,6 +374,10 @@ def capture(call: Call) -> JsonObject:
 @router.post("/v1/payment_intents/{id}/cancel", PaymentIntentCancelParams)
 def cancel(call: Call) -> JsonObject:
     payment_intent = call.store.get("payment_intent", call.path["id"])
+    return cancel_intent(call, payment_intent, call.params.get("cancellation_reason"))
+
+
+def cancel_intent(call: Call, payment_intent: JsonObject, reason: str | None) -> JsonObject:
     _require_status(payment_intent, "cancel", CANCELABLE)
     if payment_intent["status"] == "requires_capture":
         charge = call.store.get("charge", payment_intent["latest_charge"])
@@ -369,7 +385,7 @@ def cancel(call: Call) -> JsonObject:
     payment_intent.update(
         status="canceled",
         canceled_at=call.now(),
-        cancellation_reason=call.params.get("cancellation_reason"),
+        cancellation_reason=reason,
         amount_capturable=0,
         next_action=None,
     )

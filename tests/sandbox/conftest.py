@@ -16,18 +16,12 @@ from urllib.parse import urlsplit
 import pytest
 import stripe
 
-from stripe_sandbox.testing import TEST_SECRET_KEY, RunningSandbox, start_sandbox
-
-
-@pytest.fixture(scope="session")
-def sandbox_server() -> Iterator[RunningSandbox]:
-    running = start_sandbox()
-    yield running
-    running.stop()
+from stripe_sandbox.testing import TEST_SECRET_KEY, RunningSandbox
 
 
 @pytest.fixture
 def sandbox(sandbox_server: RunningSandbox) -> RunningSandbox:
+    """The session's sandbox (tests/conftest.py), emptied; no Django settings involved."""
     sandbox_server.reset()
     return sandbox_server
 

@@ -1,0 +1,103 @@
+"""Fixtures for headless-Chromium tests: a sandbox, a tiny merchant site on loopback, and a
+browser page. Chromium is Debian's (`/usr/bin/chromium`); the tests skip without it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import stripe
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from stripe_sandbox.testing import TEST_SECRET_KEY, RunningSandbox
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+"""Upper bound on any single browser wait; each flow takes well under a second."""
+
+
+@pytest.fixture
+def sandbox(sandbox_server: RunningSandbox) -> RunningSandbox:
+    """The session's sandbox (tests/conftest.py), emptied; no Django settings involved."""
+    sandbox_server.reset()
+    return sandbox_server
+
+
+@pytest.fixture
+def client(sandbox: RunningSandbox) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        TEST_SECRET_KEY, base_addresses={"api": sandbox.url}, max_network_retries=0
+    )
+
+
+@dataclass
+class MerchantSite:
+    """A merchant's pages on their own origin: `pages[path] = html` (query strings ignored)."""
+
+    url: str
+    pages: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+def merchant() -> Iterator[MerchantSite]:
+    site: MerchantSite
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = site.pages.get(self.path.split("?", 1)[0])
+            body = (page or "not found").encode()
+            self.send_response(200 if page is not None else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    site = MerchantSite(url=f"http://127.0.0.1:{server.server_address[1]}")
+    site.pages["/success"] = "<h1 id='success'>Thanks!</h1>"
+    site.pages["/cancel"] = "<h1 id='cancelled'>Cancelled</h1>"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield site
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+    yield opened
+    context.close()
