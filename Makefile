@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv
 SANDBOX_PORT ?= 12111
+SANDBOX_HEALTHY = import urllib.request as u; u.urlopen('http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/health')
 export PYTHONDONTWRITEBYTECODE = 1
 
 .PHONY: install run test lint format bench sandbox clean
@@ -15,13 +16,24 @@ $(VENV)/bin/uv:
 install: $(VENV)/bin/uv
 	$(UV) sync --frozen --quiet
 
-# The app on embedded defaults: SQLite, eager Celery, e-mail to var/mail/, the Stripe sandbox.
+# The app on embedded defaults: SQLite, eager Celery, e-mail to var/mail/, and the Stripe
+# sandbox beside it (state kept in var/sandbox.json), with demo data and the webhook registered.
 run: install
 	@mkdir -p var/mail var/static
 	$(PY) manage.py migrate --no-input
-	@echo "Demo accounts:"
-	@$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.json & \
+	  SANDBOX=$$!; trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
+	  for _ in $$(seq 50); do $(PY) -c "$(SANDBOX_HEALTHY)" 2>/dev/null && break; sleep 0.2; done; \
+	  $(PY) manage.py seed_demo && \
+	  $(PY) manage.py stripe_webhook_register --base-url http://127.0.0.1:8000 && \
+	  echo "Stripe sandbox: http://127.0.0.1:$(SANDBOX_PORT)   App: http://127.0.0.1:8000" && \
+	  $(PY) manage.py runserver 127.0.0.1:8000
+
+# Figures for bench/RESULTS.md (see each script's docstring for what it measures).
+bench: install
+	$(PY) bench/sandbox_throughput.py --clients 8 --requests 20000 --seconds 20
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/coursepay_bench} \
+	  $(PY) bench/purchase.py --learners 16 --courses 25 --concurrency 8
 
 test: install
 	$(PY) -m pytest

@@ -1,7 +1,5 @@
 """Catalog use cases: keep Stripe's Product and Price in step with a course, grant access."""
 
-from django.db import transaction
-
 from courses.models import Course, Enrollment
 from payments.gateway import PaymentGateway
 from payments.models import Payment
@@ -52,9 +50,8 @@ def course_sync_to_stripe(*, course: Course, gateway: PaymentGateway, repriced: 
 
 def enrollment_grant(*, payment: Payment) -> Enrollment:
     """Give the learner the course a succeeded payment bought; granting twice grants once."""
-    with transaction.atomic():
-        enrollment, _ = Enrollment.objects.get_or_create(
-            payment=payment,
-            defaults={"learner_id": payment.learner_id, "course_id": payment.course_id},
-        )
+    enrollment, _ = Enrollment.objects.get_or_create(
+        payment=payment,
+        defaults={"learner_id": payment.learner_id, "course_id": payment.course_id},
+    )
     return enrollment

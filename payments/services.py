@@ -86,11 +86,13 @@ def _open_payment(*, learner: User, course_slug: str, pm: str) -> tuple[Payment,
         )
         if owned.exists():
             raise AlreadyEnrolled()
-        mine = Payment.objects.filter(learner=learner, course=course)
-        if unfinished := mine.filter(status=PaymentStatus.PROCESSING).first():
-            raise PaymentNotFinished(unfinished.status)
-        if payment := mine.filter(status__in=OPEN_STATUSES).first():
-            return payment, False
+        unsettled = Payment.objects.filter(
+            learner=learner, course=course, status__in=(*OPEN_STATUSES, PaymentStatus.PROCESSING)
+        ).first()
+        if unsettled and unsettled.status == PaymentStatus.PROCESSING:
+            raise PaymentNotFinished(unsettled.status)
+        if unsettled:
+            return unsettled, False
         payment = Payment.objects.create(
             learner=learner,
             course=course,
@@ -172,7 +174,7 @@ def payment_record_outcome(
     """
     payment_id = intent.metadata.get(PAYMENT_METADATA_KEY)
     with transaction.atomic():
-        payments = Payment.objects.select_for_update()
+        payments = Payment.objects.select_for_update(of=("self",)).select_related("course")
         if payment_id:
             payment = payments.filter(pk=payment_id).first()
         else:

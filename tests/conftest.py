@@ -44,7 +44,7 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def learner(db):
-    return UserFactory()
+    return UserFactory.create()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import factory
 
 from accounts.models import User
 from courses.models import Course
+from payments.models import Payment
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -30,3 +31,15 @@ class CourseFactory(factory.django.DjangoModelFactory[Course]):
     description = "Learn things."
     price_amount = 4900
     currency = "usd"
+
+
+class PaymentFactory(factory.django.DjangoModelFactory[Payment]):
+    class Meta:
+        model = Payment
+
+    learner = factory.SubFactory(UserFactory)
+    course = factory.SubFactory(CourseFactory)
+    amount = factory.SelfAttribute("course.price_amount")
+    currency = factory.SelfAttribute("course.currency")
+    status = "succeeded"
+    stripe_payment_intent_id = factory.Sequence(lambda n: f"pi_test{n:020d}")

@@ -21,7 +21,7 @@ def test_register_creates_a_user_with_a_usable_password(api_client: APIClient) -
 
 
 def test_register_rejects_a_duplicate_email_whatever_its_case(api_client: APIClient) -> None:
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
 
     response = api_client.post(
         "/api/v1/auth/register",
@@ -55,7 +55,7 @@ def test_register_reports_each_invalid_field(api_client: APIClient) -> None:
 
 
 def test_token_is_returned_for_good_credentials_and_opens_me(api_client: APIClient) -> None:
-    user = UserFactory(email="ada@example.com")
+    user = UserFactory.create(email="ada@example.com")
 
     response = api_client.post(
         "/api/v1/auth/token",
@@ -72,7 +72,7 @@ def test_token_is_returned_for_good_credentials_and_opens_me(api_client: APIClie
 
 
 def test_token_refuses_a_wrong_password_with_401(api_client: APIClient) -> None:
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
 
     response = api_client.post(
         "/api/v1/auth/token", {"email": "ada@example.com", "password": "wrong"}, format="json"
@@ -83,7 +83,7 @@ def test_token_refuses_a_wrong_password_with_401(api_client: APIClient) -> None:
 
 
 def test_login_opens_a_session_that_authenticates_me() -> None:
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
     client = APIClient(enforce_csrf_checks=True)
 
     login = client.post(
@@ -98,7 +98,7 @@ def test_login_opens_a_session_that_authenticates_me() -> None:
 
 
 def test_logout_over_a_session_needs_the_csrf_token() -> None:
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
     client = APIClient(enforce_csrf_checks=True)
     login = client.post(
         "/api/v1/auth/login",
@@ -116,7 +116,7 @@ def test_logout_over_a_session_needs_the_csrf_token() -> None:
 
 
 def test_logout_with_a_token_revokes_the_token(api_client: APIClient) -> None:
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
     token = api_client.post(
         "/api/v1/auth/token",
         {"email": "ada@example.com", "password": DEFAULT_PASSWORD},

@@ -68,7 +68,7 @@ def test_bad_token_is_401_authentication_failed(api_client: APIClient) -> None:
 
 
 def test_forbidden_is_403() -> None:
-    UserFactory(email="ada@example.com")
+    UserFactory.create(email="ada@example.com")
     client = APIClient(enforce_csrf_checks=True)
     client.login(email="ada@example.com", password="correct-horse-battery-staple")
 

@@ -10,17 +10,17 @@ from tests.factories import CourseFactory
 pytestmark = pytest.mark.django_db
 
 
-def buy(client: APIClient, course: str, payment_method: str = "", **headers: str):
+def buy(client: APIClient, course: str, payment_method: str = ""):
     body = {"course": course}
     if payment_method:
         body["payment_method"] = payment_method
-    return client.post("/api/v1/payments/", body, format="json", **headers)
+    return client.post("/api/v1/payments/", body, format="json")
 
 
 def test_buying_with_a_good_card_succeeds_and_grants_the_course(
     sandbox, learner_client, learner
 ) -> None:
-    course = CourseFactory(price_amount=4900, currency="usd")
+    course = CourseFactory.create(price_amount=4900, currency="usd")
 
     response = buy(learner_client, course.slug, "pm_card_visa")
 
@@ -34,7 +34,7 @@ def test_buying_with_a_good_card_succeeds_and_grants_the_course(
 
 
 def test_the_amount_comes_from_the_catalog_not_the_client(sandbox, learner_client) -> None:
-    course = CourseFactory(price_amount=1500, currency="jpy")
+    course = CourseFactory.create(price_amount=1500, currency="jpy")
 
     response = learner_client.post(
         "/api/v1/payments/", {"course": course.slug, "amount": 1, "currency": "usd"}, format="json"
@@ -47,7 +47,7 @@ def test_the_amount_comes_from_the_catalog_not_the_client(sandbox, learner_clien
 def test_without_a_payment_method_the_payment_waits_for_client_confirmation(
     sandbox, learner_client
 ) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
 
     response = buy(learner_client, course.slug)
 
@@ -72,7 +72,7 @@ def test_without_a_payment_method_the_payment_waits_for_client_confirmation(
 def test_a_declined_card_answers_402_with_guidance(
     sandbox, learner_client, payment_method, code, decline_code
 ) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
 
     response = buy(learner_client, course.slug, payment_method)
 
@@ -90,7 +90,7 @@ def test_a_declined_card_answers_402_with_guidance(
 
 
 def test_the_payment_detail_explains_the_last_failure(sandbox, learner_client) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
     buy(learner_client, course.slug, "pm_card_visa_chargeDeclinedInsufficientFunds")
     payment = Payment.objects.get()
 
@@ -103,7 +103,7 @@ def test_the_payment_detail_explains_the_last_failure(sandbox, learner_client) -
 
 
 def test_a_second_card_completes_the_same_payment_after_a_decline(sandbox, learner_client) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
     first = buy(learner_client, course.slug, "pm_card_visa_chargeDeclined")
 
     second = buy(learner_client, course.slug, "pm_card_visa")
@@ -116,7 +116,7 @@ def test_a_second_card_completes_the_same_payment_after_a_decline(sandbox, learn
 
 
 def test_three_d_secure_answers_requires_action(sandbox, learner_client) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
 
     response = buy(learner_client, course.slug, "pm_card_authenticationRequired")
 
@@ -126,7 +126,7 @@ def test_three_d_secure_answers_requires_action(sandbox, learner_client) -> None
 
 
 def test_an_open_payment_is_reused_instead_of_duplicated(sandbox, learner_client) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
     first = buy(learner_client, course.slug)
 
     second = buy(learner_client, course.slug)
@@ -137,7 +137,7 @@ def test_an_open_payment_is_reused_instead_of_duplicated(sandbox, learner_client
 
 
 def test_a_learner_who_owns_the_course_gets_409(sandbox, learner_client) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
     buy(learner_client, course.slug, "pm_card_visa")
 
     response = buy(learner_client, course.slug, "pm_card_visa")
@@ -154,7 +154,7 @@ def test_an_unknown_course_is_404(sandbox, learner_client) -> None:
 
 
 def test_a_malformed_payment_method_is_a_validation_error(sandbox, learner_client) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
 
     response = buy(learner_client, course.slug, "4242424242424242")
 
@@ -164,13 +164,13 @@ def test_a_malformed_payment_method_is_a_validation_error(sandbox, learner_clien
 
 
 def test_an_anonymous_purchase_is_401(sandbox, api_client) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
 
     assert buy(api_client, course.slug).status_code == 401
 
 
 def test_every_status_change_is_audited(sandbox, learner_client) -> None:
-    course = CourseFactory()
+    course = CourseFactory.create()
 
     buy(learner_client, course.slug, "pm_card_visa")
 

@@ -1,0 +1,212 @@
+"""What Coursepay adds to a purchase, over the bare Stripe call it wraps.
+
+Starts the Stripe sandbox and gunicorn (PostgreSQL from DATABASE_URL, migrated beforehand), makes
+learners whose Stripe Customer already exists, then in the same run measures, with the same
+concurrency and the same card:
+
+  ours: POST /api/v1/payments/ {"course", "payment_method": "pm_card_visa"} (token auth)
+  bare: the PaymentIntent create-and-confirm that purchase makes, straight to the sandbox (SDK)
+
+and prints p50/p99 latency, requests/s, and our added latency at p50 and p99.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/coursepay_bench \\
+      .venv/bin/python bench/purchase.py --learners 16 --courses 25 --concurrency 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+KEY = "sk_test_" + "benchmark" * 3
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], health: str) -> Iterator[None]:
+    child = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_until_up(health)
+        yield
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def timed(calls: list[Callable[[], None]], concurrency: int) -> tuple[list[float], float]:
+    def one(call: Callable[[], None]) -> float:
+        started = time.perf_counter()
+        call()
+        return (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = list(pool.map(one, calls))
+    return latencies, time.perf_counter() - started
+
+
+def summary(name: str, latencies: list[float], elapsed: float) -> tuple[float, float]:
+    cuts = statistics.quantiles(latencies, n=100)
+    p50, p99 = statistics.median(latencies), cuts[98]
+    rate = len(latencies) / elapsed
+    print(f"{name:5} n={len(latencies):5}  p50={p50:7.2f} ms  p99={p99:7.2f} ms  {rate:7.1f} req/s")
+    return p50, p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=16)
+    parser.add_argument("--courses", type=int, default=25, help="purchases per learner")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    options = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL to a migrated PostgreSQL database.")
+
+    sandbox_url = f"http://127.0.0.1:{free_port()}"
+    app_port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "dev",
+        "DJANGO_DEBUG": "false",
+        "STRIPE_API_BASE": sandbox_url,
+        "STRIPE_SECRET_KEY": KEY,
+        "LOG_LEVEL": "WARNING",
+        "THROTTLE_USER_RATE": "1000000/min",
+        "THROTTLE_PAYMENTS_USER_RATE": "1000000/min",
+        "THROTTLE_PAYMENTS_IP_RATE": "1000000/min",
+    }
+    os.environ.update(env)
+    import django
+
+    from config.environment import use_settings_module
+
+    use_settings_module()
+    django.setup()
+    import stripe
+
+    from accounts.models import User
+    from courses.models import Course, Enrollment
+    from payments.models import IdempotencyRecord, Payment, StripeCustomer
+    from payments.services import customer_id_for
+    from payments.stripe_gateway import get_gateway
+
+    sandbox_port = sandbox_url.rsplit(":", 1)[1]
+    with process(
+        [sys.executable, "-m", "stripe_sandbox", "--port", sandbox_port],
+        env,
+        f"{sandbox_url}/_sandbox/health",
+    ):
+        # A fresh sandbox each run: forget the previous run's purchases and customers.
+        bench_users = {"learner__email__endswith": "@bench.local"}
+        Enrollment.objects.filter(**bench_users).delete()
+        Payment.objects.filter(**bench_users).delete()
+        IdempotencyRecord.objects.filter(user__email__endswith="@bench.local").delete()
+        StripeCustomer.objects.filter(user__email__endswith="@bench.local").delete()
+        courses = [
+            Course.objects.update_or_create(
+                slug=f"bench-{n}", defaults={"title": f"Bench {n}", "price_amount": 1000}
+            )[0]
+            for n in range(options.courses)
+        ]
+        from rest_framework.authtoken.models import Token
+
+        learners = []
+        for n in range(options.learners):
+            user, _ = User.objects.get_or_create(email=f"learner{n}@bench.local")
+            customer_id_for(user=user, gateway=get_gateway())  # the Customer exists already
+            learners.append((Token.objects.get_or_create(user=user)[0].key, user))
+
+        app = f"http://127.0.0.1:{app_port}"
+        gunicorn = [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{app_port}",
+            "--workers",
+            str(options.workers),
+        ]
+        with process(gunicorn, env, f"{app}/healthz"):
+            sessions: dict[str, requests.Session] = {}
+
+            def ours(token: str, slug: str) -> Callable[[], None]:
+                def call() -> None:
+                    session = sessions.setdefault(token, requests.Session())
+                    response = session.post(
+                        f"{app}/api/v1/payments/",
+                        json={"course": slug, "payment_method": "pm_card_visa"},
+                        headers={"Authorization": f"Token {token}"},
+                        timeout=10,
+                    )
+                    assert response.status_code == 201, response.text
+
+                return call
+
+            client = stripe.StripeClient(KEY, base_addresses={"api": sandbox_url})
+            customers = {
+                c.user_id: c.customer_id
+                for c in StripeCustomer.objects.filter(user__in=[u for _, u in learners])
+            }
+
+            def bare(customer_id: str) -> Callable[[], None]:
+                def call() -> None:
+                    client.v1.payment_intents.create(
+                        params={
+                            "amount": 1000,
+                            "currency": "usd",
+                            "customer": customer_id,
+                            "description": "Bench",
+                            "metadata": {"coursepay_payment_id": "bench"},
+                            "automatic_payment_methods": {
+                                "enabled": True,
+                                "allow_redirects": "never",
+                            },
+                            "payment_method": "pm_card_visa",
+                            "confirm": True,
+                        }
+                    )
+
+                return call
+
+            purchases = [ours(t, c.slug) for c in courses for t, _ in learners]
+            direct = [bare(customers[u.pk]) for _ in courses for _, u in learners]
+            timed(direct[:20], options.concurrency)  # warm the connections
+            bare_p50, bare_p99 = summary("bare", *timed(direct, options.concurrency))
+            ours_p50, ours_p99 = summary("ours", *timed(purchases, options.concurrency))
+            print(f"added p50={ours_p50 - bare_p50:.2f} ms  p99={ours_p99 - bare_p99:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
