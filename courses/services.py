@@ -49,9 +49,11 @@ def course_sync_to_stripe(*, course: Course, gateway: PaymentGateway, repriced: 
 
 
 def enrollment_grant(*, payment: Payment) -> Enrollment:
-    """Give the learner the course a succeeded payment bought; granting twice grants once."""
-    enrollment, _ = Enrollment.objects.get_or_create(
-        payment=payment,
-        defaults={"learner_id": payment.learner_id, "course_id": payment.course_id},
+    """Give the learner the course a payment bought.
+
+    Called once per payment, by the transition to succeeded, under the payment's row lock
+    (see `payments.services`); the one-to-one on `payment` backs that up.
+    """
+    return Enrollment.objects.create(
+        payment=payment, learner_id=payment.learner_id, course_id=payment.course_id
     )
-    return enrollment

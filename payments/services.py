@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from accounts.models import User
 from courses.models import Course, Enrollment
@@ -78,13 +79,17 @@ def _open_payment(*, learner: User, course_slug: str, pm: str) -> tuple[Payment,
     with transaction.atomic():
         # One purchase decision at a time per learner: concurrent requests queue here.
         User.objects.select_for_update().filter(pk=learner.pk).values_list("pk").get()
-        course = Course.objects.filter(slug=course_slug, active=True).first()
+        owned = Enrollment.objects.filter(
+            learner=learner, course=OuterRef("pk"), status=Enrollment.Status.ACTIVE
+        )
+        course = (
+            Course.objects.filter(slug=course_slug, active=True)
+            .annotate(owned=Exists(owned))
+            .first()
+        )
         if course is None:
             raise CourseUnavailable(course_slug)
-        owned = Enrollment.objects.filter(
-            learner=learner, course=course, status=Enrollment.Status.ACTIVE
-        )
-        if owned.exists():
+        if course.owned:
             raise AlreadyEnrolled()
         unsettled = Payment.objects.filter(
             learner=learner, course=course, status__in=(*OPEN_STATUSES, PaymentStatus.PROCESSING)
