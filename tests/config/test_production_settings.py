@@ -1,5 +1,6 @@
 """Production refuses to start without its secrets and passes `check --deploy` once they are set."""
 
+import json
 import os
 import subprocess
 import sys
@@ -57,3 +58,16 @@ def test_check_deploy_is_clean_with_production_variables() -> None:
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_logs_are_json_lines() -> None:
+    result = run_manage(
+        "shell",
+        "-c",
+        "import logging; logging.getLogger('coursepay').warning('hello')",
+        env=PRODUCTION_ENV,
+    )
+
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert (line["level"], line["logger"], line["message"]) == ("WARNING", "coursepay", "hello")
+    assert "request_id" in line
