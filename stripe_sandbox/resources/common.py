@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from stripe_sandbox import errors
+from stripe_sandbox import errors, shapes
 from stripe_sandbox.routing import Call, JsonObject
 from stripe_sandbox.store import Store
 
@@ -106,3 +106,37 @@ def apply_changes(obj: JsonObject, changes: dict[str, Any]) -> JsonObject:
 
 def picked(params: JsonObject, names: Iterable[str]) -> JsonObject:
     return {name: params[name] for name in names if name in params}
+
+
+def require_authentication(
+    call: Call,
+    intent: JsonObject,
+    *,
+    resource: type[Any],
+    return_url: str | None,
+) -> JsonObject:
+    """Put a PaymentIntent or SetupIntent in `requires_action` for 3-D Secure, as Stripe does:
+    a redirect when the client gave a `return_url`, else a step for Stripe.js to run."""
+    collection = f"{intent['object']}s"
+    authenticate_url = f"{call.base_url}/_sandbox/{collection}/{intent['id']}/authenticate"
+    if return_url:
+        next_action = shapes.nested(
+            resource.NextAction,
+            type="redirect_to_url",
+            redirect_to_url=shapes.nested(
+                resource.NextAction.RedirectToUrl, return_url=return_url, url=authenticate_url
+            ),
+        )
+    else:
+        next_action = shapes.nested(
+            resource.NextAction,
+            type="use_stripe_sdk",
+            use_stripe_sdk={
+                "type": "three_d_secure_redirect",
+                "stripe_js": authenticate_url,
+                "source": intent["payment_method"],
+            },
+        )
+    intent.update(status="requires_action", next_action=next_action)
+    call.emit(f"{intent['object']}.requires_action", intent)
+    return intent

@@ -25,7 +25,14 @@ from stripe.params import (
 
 from stripe_sandbox import cards, errors, shapes
 from stripe_sandbox.resources import charges, payment_methods
-from stripe_sandbox.resources.common import apply_changes, live, paginate, picked, select
+from stripe_sandbox.resources.common import (
+    apply_changes,
+    live,
+    paginate,
+    picked,
+    require_authentication,
+    select,
+)
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import random_token
 
@@ -212,7 +219,9 @@ def confirm(call: Call, payment_intent: JsonObject, params: JsonObject) -> JsonO
     if _needs_authentication(card, payment_method, off_session=off_session):
         if off_session or params.get("error_on_requires_action"):
             return _decline(call, payment_intent, payment_method, AUTHENTICATION_REQUIRED)
-        return _require_action(call, payment_intent, params.get("return_url"))
+        return require_authentication(
+            call, payment_intent, resource=stripe.PaymentIntent, return_url=params.get("return_url")
+        )
     return _charge(call, payment_intent, payment_method, card.decline)
 
 
@@ -224,35 +233,6 @@ def _needs_authentication(
     if card.authentication is cards.Authentication.UNLESS_SET_UP:
         return not (off_session and payment_method["customer"] is not None)
     return False
-
-
-def _require_action(call: Call, payment_intent: JsonObject, return_url: str | None) -> JsonObject:
-    authenticate_url = (
-        f"{call.base_url}/_sandbox/payment_intents/{payment_intent['id']}/authenticate"
-    )
-    if return_url:
-        next_action = shapes.nested(
-            stripe.PaymentIntent.NextAction,
-            type="redirect_to_url",
-            redirect_to_url=shapes.nested(
-                stripe.PaymentIntent.NextAction.RedirectToUrl,
-                return_url=return_url,
-                url=authenticate_url,
-            ),
-        )
-    else:
-        next_action = shapes.nested(
-            stripe.PaymentIntent.NextAction,
-            type="use_stripe_sdk",
-            use_stripe_sdk={
-                "type": "three_d_secure_redirect",
-                "stripe_js": authenticate_url,
-                "source": payment_intent["payment_method"],
-            },
-        )
-    payment_intent.update(status="requires_action", next_action=next_action)
-    call.emit("payment_intent.requires_action", payment_intent)
-    return payment_intent
 
 
 def complete_authentication(

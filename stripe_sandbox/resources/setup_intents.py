@@ -24,7 +24,14 @@ from stripe.params import (
 
 from stripe_sandbox import cards, errors, shapes
 from stripe_sandbox.resources import payment_methods
-from stripe_sandbox.resources.common import apply_changes, live, paginate, picked, select
+from stripe_sandbox.resources.common import (
+    apply_changes,
+    live,
+    paginate,
+    picked,
+    require_authentication,
+    select,
+)
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import random_token
 
@@ -143,35 +150,10 @@ def confirm(call: Call, setup_intent: JsonObject, params: JsonObject) -> JsonObj
     payment_method = call.store.get("payment_method", setup_intent["payment_method"])
     card = cards.for_payment_method(payment_method)
     if card.authentication is not cards.Authentication.NEVER:
-        return _require_action(call, setup_intent, params.get("return_url"))
+        return require_authentication(
+            call, setup_intent, resource=stripe.SetupIntent, return_url=params.get("return_url")
+        )
     return _save(call, setup_intent, payment_method, card)
-
-
-def _require_action(call: Call, setup_intent: JsonObject, return_url: str | None) -> JsonObject:
-    authenticate_url = f"{call.base_url}/_sandbox/setup_intents/{setup_intent['id']}/authenticate"
-    if return_url:
-        next_action = shapes.nested(
-            stripe.SetupIntent.NextAction,
-            type="redirect_to_url",
-            redirect_to_url=shapes.nested(
-                stripe.SetupIntent.NextAction.RedirectToUrl,
-                return_url=return_url,
-                url=authenticate_url,
-            ),
-        )
-    else:
-        next_action = shapes.nested(
-            stripe.SetupIntent.NextAction,
-            type="use_stripe_sdk",
-            use_stripe_sdk={
-                "type": "three_d_secure_redirect",
-                "stripe_js": authenticate_url,
-                "source": setup_intent["payment_method"],
-            },
-        )
-    setup_intent.update(status="requires_action", next_action=next_action)
-    call.emit("setup_intent.requires_action", setup_intent)
-    return setup_intent
 
 
 def complete_authentication(call: Call, setup_intent: JsonObject, *, approved: bool) -> JsonObject:
