@@ -132,3 +132,10 @@ def test_request_id_is_replaced_when_the_client_sends_garbage(api_client: APICli
 
     assert response["X-Request-ID"] != "bad id\nwith newline"
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_a_page_outside_the_api_gets_an_html_404(client) -> None:
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
