@@ -88,6 +88,35 @@ class GatewayUnavailable(AppError):
         )
 
 
+class StripeRequestInFlight(AppError):
+    """Stripe is still running an earlier attempt of this very request (its 409)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            message="The payment service is still processing this payment.",
+            code="payment_in_progress",
+            status=409,
+            retryable=True,
+            suggestion="Check the payment's status, or retry in a few seconds.",
+        )
+
+
+class PaymentMethodRejected(AppError):
+    """Stripe refused the PaymentMethod itself (unknown, used up, another customer's)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message=message or "This payment method cannot be used.",
+            code="invalid_payment_method",
+            status=400,
+            suggestion="Choose another card or payment method, then start the purchase again.",
+        )
+
+
+class IntentStateConflict(Exception):
+    """The PaymentIntent is not in a state that allows the call (e.g. already succeeded)."""
+
+
 class CourseUnavailable(AppError):
     def __init__(self, slug: str) -> None:
         super().__init__(

@@ -24,6 +24,8 @@ from payments.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
+ABANDONED_AFTER = timedelta(minutes=2)
+"""An in-flight record this old belongs to a worker that died mid-request: a retry takes over."""
 NOT_STORED_STATUSES = {409, 429}
 
 
@@ -76,8 +78,13 @@ def _claim(
             existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
             if existing is None:
                 continue  # the holder just gave it up
-            if existing.created < timezone.now() - TTL:
-                existing.delete()
+            now = timezone.now()
+            abandoned = (
+                existing.response_status is None and existing.created < now - ABANDONED_AFTER
+            )
+            if existing.created < now - TTL or abandoned:
+                # Conditional: of two retries taking over, only one deletes and claims.
+                IdempotencyRecord.objects.filter(pk=existing.pk, created=existing.created).delete()
                 continue
             if (existing.endpoint, existing.request_fingerprint) != (endpoint, fingerprint):
                 raise IdempotencyKeyReused() from None

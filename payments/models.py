@@ -49,6 +49,9 @@ class Payment(models.Model):
     course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, related_name="payments")
     amount = models.PositiveIntegerField(help_text="In the currency's minor unit.")
     currency = models.CharField(max_length=3)
+    description = models.CharField(
+        max_length=200, blank=True, help_text="What the learner's statement says; frozen."
+    )
     status = models.CharField(
         max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )

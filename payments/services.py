@@ -1,12 +1,13 @@
 """Payment use cases (writes). They own transactions, row locks and state checks.
 
-Stripe is called outside of database transactions (no lock is held across the network, except
-the learner's own purchase lock in `payment_start`), always with an idempotency key derived from
-our rows, so any retry of ours lands on the same Stripe object.
+Stripe is called outside of database transactions (no lock is held across the network), always
+with an idempotency key derived from our rows and with parameters frozen on them, so any retry of
+ours lands on the same Stripe object.
 """
 
 import logging
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -18,7 +19,9 @@ from payments import transitions
 from payments.errors import (
     AlreadyEnrolled,
     CourseUnavailable,
+    IntentStateConflict,
     PaymentDeclined,
+    PaymentMethodRejected,
     PaymentNotFinished,
 )
 from payments.gateway import IntentState, PaymentGateway
@@ -69,7 +72,17 @@ def payment_start(
             payment=payment, customer_id=customer_id, payment_method=payment_method, gateway=gateway
         )
     except PaymentDeclined as declined:
-        payment_record_outcome(intent=declined.intent, source=PaymentEvent.Source.API)
+        ours = {PAYMENT_METADATA_KEY: str(payment.pk)}
+        intent = declined.intent
+        payment_record_outcome(
+            intent=intent if intent.metadata else replace(intent, metadata=ours),
+            source=PaymentEvent.Source.API,
+        )
+        declined.extra["payment"] = str(payment.pk)
+        raise
+    except PaymentMethodRejected:
+        if not payment.stripe_payment_intent_id:
+            _abandon(payment, reason="Stripe refused to create the PaymentIntent")
         raise
     payment = payment_record_outcome(intent=intent, source=PaymentEvent.Source.API) or payment
     return PaymentStarted(payment=payment, created=created)
@@ -78,7 +91,7 @@ def payment_start(
 def _open_payment(*, learner: User, course_slug: str, pm: str) -> tuple[Payment, bool]:
     with transaction.atomic():
         # One purchase decision at a time per learner: concurrent requests queue here.
-        User.objects.select_for_update().filter(pk=learner.pk).values_list("pk").get()
+        User.objects.select_for_update(no_key=True).filter(pk=learner.pk).values_list("pk").get()
         owned = Enrollment.objects.filter(
             learner=learner, course=OuterRef("pk"), status=Enrollment.Status.ACTIVE
         )
@@ -103,6 +116,7 @@ def _open_payment(*, learner: User, course_slug: str, pm: str) -> tuple[Payment,
             course=course,
             amount=course.price_amount,
             currency=course.currency,
+            description=course.title,
             initial_payment_method=pm,
         )
         PaymentEvent.objects.create(
@@ -121,10 +135,10 @@ def _advance_intent(
             amount=payment.amount,
             currency=payment.currency,
             customer_id=customer_id,
-            description=payment.course.title,
+            description=payment.description,
             metadata={
                 PAYMENT_METADATA_KEY: str(payment.pk),
-                "coursepay_course": payment.course.slug,
+                "coursepay_course_id": str(payment.course_id),
                 "coursepay_learner_id": str(payment.learner_id),
             },
             payment_method=payment.initial_payment_method,
@@ -137,14 +151,35 @@ def _advance_intent(
         payment.stripe_payment_intent_id = intent.id
     elif not payment_method:
         return _stored_intent(payment)
-    return gateway.payment_intent_confirm(
-        intent_id=payment.stripe_payment_intent_id,
-        payment_method=payment_method,
-        # A new key after each known failure; the same one for a retry of an unknown outcome.
-        idempotency_key=(
-            f"coursepay-payment-{payment.pk}-confirm-{payment.failed_attempts}-{payment_method}"
-        ),
-    )
+    try:
+        return gateway.payment_intent_confirm(
+            intent_id=payment.stripe_payment_intent_id,
+            payment_method=payment_method,
+            # A new key after each known failure; the same one for a retry of an unknown outcome.
+            idempotency_key=(
+                f"coursepay-payment-{payment.pk}-confirm-{payment.failed_attempts}-{payment_method}"
+            ),
+        )
+    except IntentStateConflict:
+        # Already paid (or processing) by an earlier attempt whose answer we missed: read it.
+        return gateway.payment_intent_state(intent_id=payment.stripe_payment_intent_id)
+
+
+def _abandon(payment: Payment, *, reason: str) -> None:
+    """Close a payment Stripe will never have an intent for, so a new purchase starts afresh."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.stripe_payment_intent_id or locked.status != PaymentStatus.PENDING:
+            return
+        locked.status = PaymentStatus.CANCELED
+        locked.save(update_fields=["status", "updated"])
+        PaymentEvent.objects.create(
+            payment=locked,
+            from_status=PaymentStatus.PENDING,
+            to_status=PaymentStatus.CANCELED,
+            source=PaymentEvent.Source.API,
+            detail={"reason": reason},
+        )
 
 
 def _stored_intent(payment: Payment) -> IntentState:
@@ -177,7 +212,9 @@ def payment_record_outcome(
     Returns None for an intent that is not ours. Raises `PaymentUnknown` for an intent that names
     a payment we do not have yet, so that the webhook is retried rather than lost.
     """
-    payment_id = intent.metadata.get(PAYMENT_METADATA_KEY)
+    payment_id = _our_payment_id(intent)
+    if not payment_id and not intent.id:
+        return None
     with transaction.atomic():
         payments = Payment.objects.select_for_update(of=("self",)).select_related("course")
         if payment_id:
@@ -192,14 +229,36 @@ def payment_record_outcome(
     return payment
 
 
+def _our_payment_id(intent: IntentState) -> str:
+    value = intent.metadata.get(PAYMENT_METADATA_KEY, "")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return ""  # not one of ours
+
+
 def _apply(
     payment: Payment, intent: IntentState, source: str, event_id: str, event_type: str
 ) -> None:
+    if intent.id and payment.stripe_payment_intent_id not in ("", intent.id):
+        # Two intents for one payment (a lost answer retried after Stripe forgot the key):
+        # never let the second one overwrite the first; a person has to look.
+        logger.error(
+            "Payment %s is backed by %s but Stripe reports %s (%s) for it: needs review",
+            payment.pk,
+            payment.stripe_payment_intent_id,
+            intent.id,
+            intent.status,
+        )
+        return
     new_status = transitions.status_of(intent)
     failure = (intent.failure_code, intent.decline_code, intent.failure_message)
     old_failure = (payment.failure_code, payment.decline_code, payment.failure_message)
     known_intent = payment.stripe_payment_intent_id == intent.id
-    if known_intent and new_status == payment.status and failure == old_failure:
+    # A declined confirmation we made is a new attempt even when it reads like the last one.
+    new_attempt = source == PaymentEvent.Source.API and new_status == PaymentStatus.FAILED
+    same_failure = new_status != PaymentStatus.FAILED or failure == old_failure
+    if known_intent and new_status == payment.status and same_failure and not new_attempt:
         return  # a duplicate, or an event that tells us nothing new
     if new_status != payment.status and not transitions.can_move(payment.status, new_status):
         logger.info(
@@ -211,11 +270,11 @@ def _apply(
         )
         return
     old_status = payment.status
-    payment.stripe_payment_intent_id = intent.id
+    payment.stripe_payment_intent_id = intent.id or payment.stripe_payment_intent_id
     payment.client_secret = intent.client_secret or payment.client_secret
     payment.status = new_status
     payment.next_action_url = intent.next_action_url
-    if new_status == PaymentStatus.FAILED and failure != old_failure:
+    if new_status == PaymentStatus.FAILED:
         payment.failure_code, payment.decline_code, payment.failure_message = failure
         payment.failed_attempts += 1
     payment.save()
@@ -230,5 +289,5 @@ def _apply(
         if intent.failure_code
         else {"payment_intent": intent.id},
     )
-    if new_status == PaymentStatus.SUCCEEDED:
+    if new_status == PaymentStatus.SUCCEEDED and old_status != PaymentStatus.SUCCEEDED:
         enrollment_grant(payment=payment)

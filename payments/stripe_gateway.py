@@ -14,7 +14,13 @@ from typing import Any, cast
 import stripe
 from django.conf import settings
 
-from payments.errors import GatewayUnavailable, PaymentDeclined
+from payments.errors import (
+    GatewayUnavailable,
+    IntentStateConflict,
+    PaymentDeclined,
+    PaymentMethodRejected,
+    StripeRequestInFlight,
+)
 from payments.gateway import IntentState, WebhookEndpointCreated
 
 logger = logging.getLogger(__name__)
@@ -53,7 +59,15 @@ def _translated_errors() -> Iterator[None]:
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
         logger.warning("Stripe unreachable or rate-limiting: %s", type(exc).__name__)
         raise GatewayUnavailable() from exc
+    except stripe.InvalidRequestError as exc:
+        if exc.code == "payment_intent_unexpected_state":
+            raise IntentStateConflict(exc.user_message or "") from exc
+        if exc.param == "payment_method" or exc.code == "payment_method_unexpected_state":
+            raise PaymentMethodRejected(exc.user_message or "") from exc
+        raise
     except stripe.StripeError as exc:
+        if exc.http_status == 409:  # the SDK's own retry met its first attempt still running
+            raise StripeRequestInFlight() from exc
         if exc.http_status is not None and exc.http_status >= 500:
             logger.warning("Stripe answered %s (request %s)", exc.http_status, exc.request_id)
             raise GatewayUnavailable() from exc

@@ -6,9 +6,12 @@ that raises rolls it back and answers 500, so Stripe delivers the event again la
 Receivers are one line each: the service decides.
 """
 
+import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
 from djstripe import models as djstripe_models
 from djstripe.event_handlers import djstripe_receiver
 
@@ -16,6 +19,8 @@ from payments import services
 from payments.gateway import IntentState, WebhookEndpointCreated
 from payments.models import PaymentEvent
 from payments.stripe_gateway import intent_state
+
+logger = logging.getLogger(__name__)
 
 PAYMENT_INTENT_EVENTS = [
     "payment_intent.succeeded",
@@ -47,14 +52,25 @@ ENABLED_EVENTS = [
 ]
 
 
+UNKNOWN_PAYMENT_PATIENCE = timedelta(hours=1)
+"""How long an event naming a payment we lack is refused (so Stripe redelivers it) before it is
+taken for another environment's and acknowledged, rather than failing until Stripe disables
+the endpoint."""
+
+
 @djstripe_receiver(PAYMENT_INTENT_EVENTS)
 def on_payment_intent_event(sender: Any, event: djstripe_models.Event, **kwargs: Any) -> None:
-    services.payment_record_outcome(
-        intent=_current_intent(event),
-        source=PaymentEvent.Source.WEBHOOK,
-        stripe_event_id=event.id,
-        stripe_event_type=event.type,
-    )
+    try:
+        services.payment_record_outcome(
+            intent=_current_intent(event),
+            source=PaymentEvent.Source.WEBHOOK,
+            stripe_event_id=event.id,
+            stripe_event_type=event.type,
+        )
+    except services.PaymentUnknown:
+        if timezone.now() - event.created < UNKNOWN_PAYMENT_PATIENCE:
+            raise
+        logger.warning("Acknowledging %s for a payment we never had: %s", event.type, event.id)
 
 
 def _current_intent(event: djstripe_models.Event) -> IntentState:

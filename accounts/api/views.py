@@ -16,22 +16,17 @@ from accounts.api.serializers import (
 )
 
 
-class AuthViewSet(viewsets.ViewSet):
-    """Sign-up and sign-in. `login` opens a session (browsers); `token` returns an API token."""
+class CredentialsViewSet(viewsets.ViewSet):
+    """Sign-up and sign-in. `login` opens a session (browsers); `token` returns an API token.
 
+    The credentials in the body are the authentication here: no other authenticator runs, so a
+    stale session cookie or token cannot turn a sign-in into a CSRF or 401 failure.
+    """
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
     throttle_scope = "auth"
     throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
-
-    def get_permissions(self):
-        if self.action == "logout":
-            return [IsAuthenticated()]
-        return [AllowAny()]
-
-    def get_authenticators(self):
-        # Credentials are the authentication here; a stale session must not demand a CSRF token.
-        if getattr(self, "action", None) in {"register", "login", "token"}:
-            return []
-        return super().get_authenticators()
 
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
     def register(self, request: Request) -> Response:
@@ -48,13 +43,6 @@ class AuthViewSet(viewsets.ViewSet):
         login(request._request, user)  # rotates the session key and the CSRF token
         return Response(UserSerializer(user).data)
 
-    @extend_schema(request=None, responses={204: None})
-    def logout(self, request: Request) -> Response:
-        if isinstance(request.auth, Token):
-            request.auth.delete()
-        logout(request._request)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
     @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer})
     def token(self, request: Request) -> Response:
         serializer = CredentialsSerializer(data=request.data)
@@ -62,6 +50,17 @@ class AuthViewSet(viewsets.ViewSet):
         user = services.user_authenticate(request=request._request, **serializer.validated_data)
         key = services.user_token(user=user)
         return Response(TokenSerializer({"token": key, "user": user}).data)
+
+
+class SessionViewSet(viewsets.ViewSet):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def logout(self, request: Request) -> Response:
+        if isinstance(request.auth, Token):
+            request.auth.delete()
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeViewSet(viewsets.ViewSet):

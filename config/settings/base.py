@@ -187,6 +187,9 @@ REST_FRAMEWORK = {
         "payments_ip": env.str("THROTTLE_PAYMENTS_IP_RATE", default="60/min"),
     },
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    # How many proxies in front of us append to X-Forwarded-For. 0 trusts none of it, so a
+    # client cannot pick its own throttling identity; behind one load balancer, set 1.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -1,13 +1,15 @@
 """Production: refuses to start without its secrets, and passes `manage.py check --deploy`.
 
-Required: SECRET_KEY, DATABASE_URL, STRIPE_SECRET_KEY (each also as NAME_FILE).
+Required: SECRET_KEY, DATABASE_URL, STRIPE_SECRET_KEY, REDIS_URL (each also as NAME_FILE).
+Redis is required here because throttling counters must be shared by every worker and Celery
+must not render PDFs inside web requests.
 """
 
 import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-for _required in ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY"):
+for _required in ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "REDIS_URL"):
     if not (os.environ.get(_required) or os.environ.get(f"{_required}_FILE")):
         raise ImproperlyConfigured(
             f"Production needs the {_required} environment variable (or {_required}_FILE)."

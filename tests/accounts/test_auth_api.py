@@ -133,3 +133,30 @@ def test_me_answers_401_to_an_anonymous_request(api_client: APIClient) -> None:
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_logging_in_again_with_a_stale_session_needs_no_csrf_token() -> None:
+    user = UserFactory.create(email="ada@example.com")
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+
+    response = client.post(
+        "/api/v1/auth/login",
+        {"email": "ada@example.com", "password": DEFAULT_PASSWORD},
+        format="json",
+    )
+
+    assert response.status_code == 200
+
+
+def test_a_stale_token_header_does_not_block_getting_a_token(api_client: APIClient) -> None:
+    UserFactory.create(email="ada@example.com")
+    api_client.credentials(HTTP_AUTHORIZATION="Token revoked-long-ago")
+
+    response = api_client.post(
+        "/api/v1/auth/token",
+        {"email": "ada@example.com", "password": DEFAULT_PASSWORD},
+        format="json",
+    )
+
+    assert response.status_code == 200

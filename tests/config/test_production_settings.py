@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 24 + "-production-grade-secret-key-with-enough-entropy-9f8e7d",
     "DATABASE_URL": "sqlite:///:memory:",
     "STRIPE_SECRET_KEY": "sk_test_" + "a" * 24,
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
     "ALLOWED_HOSTS": "pay.example.com",
 }
 
@@ -22,6 +23,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "STRIPE_"))}
     clean.pop("SECRET_KEY", None)
     clean.pop("DATABASE_URL", None)
+    clean.pop("REDIS_URL", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -33,7 +35,9 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY", "REDIS_URL"]
+)
 def test_production_refuses_to_start_and_names_the_missing_variable(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
 

@@ -141,3 +141,26 @@ def test_fifty_concurrent_identical_requests_create_one_payment_and_one_intent(s
     assert Payment.objects.count() == 1
     intents = sandbox.sandbox.store.all("payment_intent")
     assert len(intents) == 1
+
+
+@pytest.mark.django_db
+def test_a_request_abandoned_in_flight_is_taken_over_after_two_minutes(
+    sandbox, learner, learner_client
+) -> None:
+    course = CourseFactory.create()
+    body = {"course": course.slug}
+    record = IdempotencyRecord.objects.create(
+        user=learner,
+        key="k6",
+        endpoint="POST /api/v1/payments/",
+        request_fingerprint=hashlib.sha256(
+            json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest(),
+    )
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        created=timezone.now() - timedelta(minutes=3)
+    )
+
+    response = buy(learner_client, body, "k6")
+
+    assert response.status_code == 201

@@ -176,3 +176,32 @@ def test_every_status_change_is_audited(sandbox, learner_client) -> None:
 
     trail = list(PaymentEvent.objects.values_list("from_status", "to_status", "source"))
     assert trail == [("", "pending", "api"), ("pending", "succeeded", "api")]
+
+
+def test_an_unusable_payment_method_is_a_400_and_a_new_purchase_still_works(
+    sandbox, learner_client
+) -> None:
+    course = CourseFactory.create()
+
+    rejected = buy(learner_client, course.slug, "pm_doesnotexist")
+    retried = buy(learner_client, course.slug, "pm_card_visa")
+
+    assert rejected.status_code == 400
+    assert rejected.json()["error"]["code"] == "invalid_payment_method"
+    assert retried.status_code == 201
+    assert retried.json()["status"] == "succeeded"
+    assert list(Payment.objects.values_list("status", flat=True).order_by("created")) == [
+        "canceled",
+        "succeeded",
+    ]
+
+
+def test_each_declined_attempt_counts_even_when_it_reads_the_same(sandbox, learner_client) -> None:
+    course = CourseFactory.create()
+    card = "pm_card_visa_chargeDeclinedInsufficientFunds"
+
+    answers = [buy(learner_client, course.slug, card).status_code for _ in range(3)]
+
+    assert answers == [402, 402, 402]
+    assert Payment.objects.get().failed_attempts == 3
+    assert PaymentEvent.objects.filter(to_status="failed").count() == 3

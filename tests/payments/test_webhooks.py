@@ -226,3 +226,69 @@ def test_an_unsigned_webhook_is_rejected(sandbox, registered_endpoint, client) -
     )
 
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_success_after_a_decline_grants_once_when_the_webhook_comes_last(
+    sandbox, registered_endpoint, client
+) -> None:
+    learner, course = UserFactory.create(), CourseFactory.create()
+    assert purchase(learner, course, "pm_card_visa_chargeDeclined").status_code == 402
+    paid = purchase(learner, course, "pm_card_visa").json()
+    succeeded = next(
+        e
+        for e in sandbox_events(sandbox, paid["stripe_payment_intent_id"])
+        if e["type"] == "payment_intent.succeeded"
+    )
+
+    response = signed_post(client, registered_endpoint, succeeded)
+
+    assert response.status_code == 200
+    assert Enrollment.objects.filter(learner=learner, course=course).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_second_intent_naming_a_paid_payment_does_not_overwrite_it(
+    sandbox, registered_endpoint, client
+) -> None:
+    learner, course = UserFactory.create(), CourseFactory.create()
+    paid = purchase(learner, course, "pm_card_visa").json()
+    stray = stripe_client(sandbox).v1.payment_intents.create(
+        params={
+            "amount": 4900,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "metadata": {"coursepay_payment_id": paid["id"]},
+        }
+    )
+    succeeded = next(
+        e for e in sandbox_events(sandbox, stray.id) if e["type"] == "payment_intent.succeeded"
+    )
+
+    assert signed_post(client, registered_endpoint, succeeded).status_code == 200
+    assert (
+        Payment.objects.get(pk=paid["id"]).stripe_payment_intent_id
+        == paid["stripe_payment_intent_id"]
+    )
+
+
+@pytest.mark.django_db
+def test_an_old_event_for_a_payment_we_never_had_is_acknowledged(
+    sandbox, registered_endpoint, client
+) -> None:
+    intent = stripe_client(sandbox).v1.payment_intents.create(
+        params={
+            "amount": 500,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "metadata": {"coursepay_payment_id": "00000000-0000-0000-0000-000000000002"},
+        }
+    )
+    succeeded = next(
+        e for e in sandbox_events(sandbox, intent.id) if e["type"] == "payment_intent.succeeded"
+    )
+    succeeded["created"] -= 2 * 3600
+
+    assert signed_post(client, registered_endpoint, succeeded).status_code == 200
