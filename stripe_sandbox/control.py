@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stripe_sandbox import errors
+from stripe_sandbox import errors, shapes
 from stripe_sandbox.resources import (
     checkout_sessions,
     payment_intents,
@@ -94,7 +94,7 @@ def authenticate_setup(call: Call) -> JsonObject:
 @router.get("/_sandbox/deliveries")
 def deliveries(call: Call) -> JsonObject:
     attempts = [attempt.as_json() for attempt in call.sandbox.dispatcher.attempts()]
-    return {"object": "list", "data": attempts, "has_more": False, "url": "/_sandbox/deliveries"}
+    return shapes.list_object("/_sandbox/deliveries", attempts)
 
 
 @router.get("/_sandbox/checkout/sessions/{id}")
@@ -146,7 +146,7 @@ def add_fault(call: Call) -> JsonObject:
 @router.get("/_sandbox/faults")
 def list_faults(call: Call) -> JsonObject:
     faults = [fault.as_json() for fault in call.sandbox.faults.all()]
-    return {"object": "list", "data": faults, "has_more": False, "url": "/_sandbox/faults"}
+    return shapes.list_object("/_sandbox/faults", faults)
 
 
 @router.delete("/_sandbox/faults")

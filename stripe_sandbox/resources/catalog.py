@@ -20,7 +20,14 @@ from stripe.params import (
 )
 
 from stripe_sandbox import errors, shapes
-from stripe_sandbox.resources.common import apply_changes, live, paginate, picked, select
+from stripe_sandbox.resources.common import (
+    apply_changes,
+    live,
+    paginate,
+    picked,
+    select_matching,
+    update_and_announce,
+)
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store
 
@@ -111,14 +118,7 @@ def delete_product(call: Call) -> JsonObject:
 @router.get("/v1/products", ProductListParams)
 def list_products(call: Call) -> JsonObject:
     params = call.params
-    found = select(
-        call,
-        "product",
-        active=params.get("active"),
-        shippable=params.get("shippable"),
-        type=params.get("type"),
-        url=params.get("url"),
-    )
+    found = select_matching(call, "product", ("active", "shippable", "type", "url"))
     if "ids" in params:
         found = [product for product in found if product["id"] in params["ids"]]
     return paginate(call, found, "/v1/products")
@@ -215,23 +215,13 @@ def update_price(call: Call) -> JsonObject:
     fields = picked(call.params, ("active", "metadata", "nickname", "tax_behavior"))
     if "lookup_key" in call.params:
         fields["lookup_key"] = _claim_lookup_key(call, call.params, price_id=price["id"])
-    previous = apply_changes(price, fields)
-    if previous:
-        call.emit("price.updated", price, previous)
-    return price
+    return update_and_announce(call, price, fields)
 
 
 @router.get("/v1/prices", PriceListParams)
 def list_prices(call: Call) -> JsonObject:
     params = call.params
-    found = select(
-        call,
-        "price",
-        active=params.get("active"),
-        product=params.get("product"),
-        type=params.get("type"),
-        currency=params.get("currency"),
-    )
+    found = select_matching(call, "price", ("active", "product", "type", "currency"))
     if "lookup_keys" in params:
         found = [price for price in found if price["lookup_key"] in params["lookup_keys"]]
     if "recurring" in params:

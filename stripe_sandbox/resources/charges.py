@@ -12,7 +12,7 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards, shapes
-from stripe_sandbox.resources.common import paginate, select
+from stripe_sandbox.resources.common import paginate, select_matching
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store, random_token
 
@@ -162,12 +162,7 @@ def retrieve_charge(call: Call) -> JsonObject:
 
 @router.get("/v1/charges", ChargeListParams)
 def list_charges(call: Call) -> JsonObject:
-    found = select(
-        call,
-        "charge",
-        customer=call.params.get("customer"),
-        payment_intent=call.params.get("payment_intent"),
-    )
+    found = select_matching(call, "charge", ("customer", "payment_intent"))
     return paginate(call, found, "/v1/charges")
 
 
@@ -184,11 +179,5 @@ def retrieve_balance_transaction(call: Call) -> JsonObject:
 
 @router.get("/v1/balance_transactions", BalanceTransactionListParams)
 def list_balance_transactions(call: Call) -> JsonObject:
-    found = select(
-        call,
-        "balance_transaction",
-        currency=call.params.get("currency"),
-        source=call.params.get("source"),
-        type=call.params.get("type"),
-    )
+    found = select_matching(call, "balance_transaction", ("currency", "source", "type"))
     return paginate(call, found, "/v1/balance_transactions")

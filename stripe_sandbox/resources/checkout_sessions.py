@@ -25,7 +25,7 @@ from stripe.params.checkout import (
 
 from stripe_sandbox import errors, shapes, validation
 from stripe_sandbox.resources import catalog, payment_intents, payment_methods, setup_intents
-from stripe_sandbox.resources.common import live, paginate, select
+from stripe_sandbox.resources.common import live, paginate, select_matching
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store, random_token
 
@@ -299,13 +299,8 @@ def list_sessions(call: Call) -> JsonObject:
     for session in call.store.all("checkout.session"):
         current(call, session["id"])
     params = call.params
-    found = select(
-        call,
-        "checkout.session",
-        customer=params.get("customer"),
-        payment_intent=params.get("payment_intent"),
-        status=params.get("status"),
-        subscription=params.get("subscription"),
+    found = select_matching(
+        call, "checkout.session", ("customer", "payment_intent", "status", "subscription")
     )
     if "customer_details" in params:
         email = params["customer_details"]["email"]
@@ -361,12 +356,25 @@ def complete(call: Call, session: JsonObject, payment_method_id: str) -> JsonObj
     return session
 
 
+def intent_succeeded(call: Call, intent: JsonObject, params: JsonObject) -> bool:
+    """Confirm the session's PaymentIntent or SetupIntent with the shopper's `params` unless it
+    already succeeded; whether it has succeeded now (3-D Secure leaves it in requires_action
+    and the session open; a decline raises)."""
+    if intent["status"] != "succeeded":
+        _CONFIRMERS[intent["object"]](call, intent, params)
+    return bool(intent["status"] == "succeeded")
+
+
+_CONFIRMERS: dict[str, Callable[[Call, JsonObject, JsonObject], JsonObject]] = {
+    "payment_intent": payment_intents.confirm,
+    "setup_intent": setup_intents.confirm,
+}
+
+
 def _complete_payment(call: Call, session: JsonObject, params: JsonObject) -> None:
     payment_intent = _payment_intent_for(call, session)
-    if payment_intent["status"] != "succeeded":
-        payment_intents.confirm(call, payment_intent, params)
-        if payment_intent["status"] != "succeeded":
-            return
+    if not intent_succeeded(call, payment_intent, params):
+        return
     payment_method = call.store.get("payment_method", payment_intent["payment_method"])
     finish(call, session, payment_method, payment_status="paid")
 
@@ -439,10 +447,8 @@ def _complete_setup(call: Call, session: JsonObject, params: JsonObject) -> None
             },
         )
         session["setup_intent"] = setup_intent["id"]
-    if setup_intent["status"] != "succeeded":
-        setup_intents.confirm(call, setup_intent, params)
-        if setup_intent["status"] != "succeeded":
-            return
+    if not intent_succeeded(call, setup_intent, params):
+        return
     payment_method = call.store.get("payment_method", setup_intent["payment_method"])
     finish(call, session, payment_method, payment_status="no_payment_required")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from stripe_sandbox import errors, shapes
+from stripe_sandbox import errors
 from stripe_sandbox.routing import Call, JsonObject
 from stripe_sandbox.store import Store
 
@@ -70,6 +70,12 @@ def select(call: Call, object_name: str, **equal: Any) -> list[JsonObject]:
     ]
 
 
+def select_matching(call: Call, object_name: str, names: Iterable[str]) -> list[JsonObject]:
+    """`select` filtered by the list parameters `names` that the request gives, each matching
+    the field of the same name."""
+    return select(call, object_name, **{name: call.params.get(name) for name in names})
+
+
 def live(store: Store, object_name: str, object_id: str, *, param: str = "id") -> JsonObject:
     """An object that has not been deleted (a tombstone answers 404 here)."""
     obj = store.get(object_name, object_id, param=param)
@@ -104,39 +110,14 @@ def apply_changes(obj: JsonObject, changes: dict[str, Any]) -> JsonObject:
     return previous
 
 
+def update_and_announce(call: Call, obj: JsonObject, changes: dict[str, Any]) -> JsonObject:
+    """`apply_changes`, then `<object>.updated` with the previous values when anything
+    changed (nothing is emitted for an update that changes nothing). Returns `obj`."""
+    previous = apply_changes(obj, changes)
+    if previous:
+        call.emit(f"{obj['object']}.updated", obj, previous)
+    return obj
+
+
 def picked(params: JsonObject, names: Iterable[str]) -> JsonObject:
     return {name: params[name] for name in names if name in params}
-
-
-def require_authentication(
-    call: Call,
-    intent: JsonObject,
-    *,
-    resource: type[Any],
-    return_url: str | None,
-) -> JsonObject:
-    """Put a PaymentIntent or SetupIntent in `requires_action` for 3-D Secure, as Stripe does:
-    a redirect when the client gave a `return_url`, else a step for Stripe.js to run."""
-    collection = f"{intent['object']}s"
-    authenticate_url = f"{call.base_url}/_sandbox/{collection}/{intent['id']}/authenticate"
-    if return_url:
-        next_action = shapes.nested(
-            resource.NextAction,
-            type="redirect_to_url",
-            redirect_to_url=shapes.nested(
-                resource.NextAction.RedirectToUrl, return_url=return_url, url=authenticate_url
-            ),
-        )
-    else:
-        next_action = shapes.nested(
-            resource.NextAction,
-            type="use_stripe_sdk",
-            use_stripe_sdk={
-                "type": "three_d_secure_redirect",
-                "stripe_js": authenticate_url,
-                "source": intent["payment_method"],
-            },
-        )
-    intent.update(status="requires_action", next_action=next_action)
-    call.emit(f"{intent['object']}.requires_action", intent)
-    return intent

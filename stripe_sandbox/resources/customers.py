@@ -16,7 +16,12 @@ from stripe.params import (
 
 from stripe_sandbox import shapes
 from stripe_sandbox.resources import payment_methods
-from stripe_sandbox.resources.common import apply_changes, live, paginate, select
+from stripe_sandbox.resources.common import (
+    live,
+    paginate,
+    select,
+    update_and_announce,
+)
 from stripe_sandbox.routing import Call, Includer, JsonObject, Router
 from stripe_sandbox.store import Store, random_token
 
@@ -113,10 +118,9 @@ def retrieve(call: Call) -> JsonObject:
 @router.post("/v1/customers/{id}", CustomerUpdateParams)
 def update(call: Call) -> JsonObject:
     customer = live(call.store, "customer", call.path["id"])
-    previous = apply_changes(customer, _fields_from(call.params, customer["invoice_settings"]))
-    if previous:
-        call.emit("customer.updated", customer, previous)
-    return customer
+    return update_and_announce(
+        call, customer, _fields_from(call.params, customer["invoice_settings"])
+    )
 
 
 @router.delete("/v1/customers/{id}", CustomerDeleteParams)

@@ -9,7 +9,6 @@ sandbox never shows `processing`.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 
 import stripe
@@ -23,18 +22,16 @@ from stripe.params import (
     PaymentIntentUpdateParams,
 )
 
-from stripe_sandbox import cards, errors, shapes
-from stripe_sandbox.resources import charges, payment_methods
+from stripe_sandbox import cards, errors
+from stripe_sandbox.resources import charges, intents, payment_methods
 from stripe_sandbox.resources.common import (
     apply_changes,
     live,
     paginate,
     picked,
-    require_authentication,
-    select,
+    select_matching,
 )
 from stripe_sandbox.routing import Call, JsonObject, Router
-from stripe_sandbox.store import random_token
 
 router = Router()
 
@@ -73,17 +70,6 @@ _UPDATABLE_FIELDS = (
 )
 
 
-def _require_status(payment_intent: JsonObject, action: str, allowed: frozenset[str]) -> None:
-    if payment_intent["status"] not in allowed:
-        raise errors.unexpected_state(
-            f"You cannot {action} this PaymentIntent because it has a status of "
-            f"{payment_intent['status']}. Only a PaymentIntent with one of the following "
-            f"statuses allows it: {', '.join(sorted(allowed))}.",
-            code="payment_intent_unexpected_state",
-            extra={"payment_intent": copy.deepcopy(payment_intent)},
-        )
-
-
 def _check_amount(amount: int) -> None:
     if amount < MINIMUM_AMOUNT:
         raise errors.invalid_request(
@@ -110,38 +96,14 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
             "payment_method_types.",
             param="automatic_payment_methods",
         )
-    if params.get("customer"):
-        live(call.store, "customer", params["customer"], param="customer")
-    payment_method = (
-        payment_methods.resolve(call, params["payment_method"])
-        if params.get("payment_method")
-        else None
-    )
-    automatic = params.get(
-        "automatic_payment_methods", {"enabled": "payment_method_types" not in params}
-    )
-    intent_id = call.store.new_id("payment_intent")
-    payment_intent = shapes.build(
+    payment_intent = intents.create_intent(
+        call,
         stripe.PaymentIntent,
-        id=intent_id,
+        params,
         amount=params["amount"],
-        automatic_payment_methods=shapes.nested(
-            stripe.PaymentIntent.AutomaticPaymentMethods,
-            enabled=True,
-            allow_redirects=automatic.get("allow_redirects", "always"),
-        )
-        if automatic.get("enabled")
-        else None,
         capture_method=params.get("capture_method", "automatic_async"),
-        client_secret=f"{intent_id}_secret_{random_token(25)}",
         confirmation_method=params.get("confirmation_method", "automatic"),
-        created=call.now(),
         currency=params["currency"].lower(),
-        customer=params.get("customer") or None,
-        description=params.get("description"),
-        livemode=False,
-        metadata=dict(params.get("metadata") or {}),
-        payment_method=payment_method["id"] if payment_method else None,
         payment_method_options={
             "card": {
                 "installments": None,
@@ -150,15 +112,11 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
                 "request_three_d_secure": "automatic",
             }
         },
-        payment_method_types=params.get("payment_method_types", ["card"]),
         receipt_email=params.get("receipt_email"),
         setup_future_usage=params.get("setup_future_usage") or None,
         statement_descriptor=params.get("statement_descriptor"),
         statement_descriptor_suffix=params.get("statement_descriptor_suffix"),
-        status="requires_confirmation" if payment_method else "requires_payment_method",
     )
-    call.store.add(payment_intent)
-    call.emit("payment_intent.created", payment_intent)
     if params.get("confirm"):
         confirm(call, payment_intent, params)
     return payment_intent
@@ -172,7 +130,7 @@ def retrieve(call: Call) -> JsonObject:
 @router.post("/v1/payment_intents/{id}", PaymentIntentUpdateParams)
 def update(call: Call) -> JsonObject:
     payment_intent = call.store.get("payment_intent", call.path["id"])
-    _require_status(payment_intent, "update", UPDATABLE)
+    intents.require_status(payment_intent, "update", UPDATABLE)
     params = call.params
     if "amount" in params:
         _check_amount(params["amount"])
@@ -182,9 +140,9 @@ def update(call: Call) -> JsonObject:
     for name in ("customer", "setup_future_usage", "receipt_email", "description"):
         if fields.get(name) == "":
             fields[name] = None
-    if params.get("payment_method"):
-        fields["payment_method"] = payment_methods.resolve(call, params["payment_method"])["id"]
-        fields["status"] = "requires_confirmation"
+    requested = intents.requested_payment_method(call, params)
+    if requested:
+        fields.update(payment_method=requested["id"], status="requires_confirmation")
     apply_changes(payment_intent, fields)
     return payment_intent
 
@@ -197,29 +155,20 @@ def confirm_route(call: Call) -> JsonObject:
 
 def confirm(call: Call, payment_intent: JsonObject, params: JsonObject) -> JsonObject:
     """Confirm with the intent's PaymentMethod (or `params["payment_method"]`)."""
-    _require_status(payment_intent, "confirm", CONFIRMABLE)
-    if params.get("payment_method"):
-        payment_intent["payment_method"] = payment_methods.resolve(call, params["payment_method"])[
-            "id"
-        ]
+    intents.require_status(payment_intent, "confirm", CONFIRMABLE)
+    requested = intents.requested_payment_method(call, params)
+    if requested:
+        payment_intent["payment_method"] = requested["id"]
     for name in ("receipt_email", "setup_future_usage"):
         if name in params:
             payment_intent[name] = params[name] or None
-    if payment_intent["payment_method"] is None:
-        raise errors.unexpected_state(
-            "You cannot confirm this PaymentIntent because it's missing a payment method. To "
-            "confirm the PaymentIntent with a PaymentMethod, provide the payment_method "
-            "parameter.",
-            code="payment_intent_unexpected_state",
-            extra={"param": "payment_method", "payment_intent": copy.deepcopy(payment_intent)},
-        )
-    payment_method = call.store.get("payment_method", payment_intent["payment_method"])
+    payment_method = intents.payment_method_to_confirm(call, payment_intent)
     card = cards.for_payment_method(payment_method)
     off_session = bool(params.get("off_session"))
     if _needs_authentication(card, payment_method, off_session=off_session):
         if off_session or params.get("error_on_requires_action"):
             return _decline(call, payment_intent, payment_method, AUTHENTICATION_REQUIRED)
-        return require_authentication(
+        return intents.require_authentication(
             call, payment_intent, resource=stripe.PaymentIntent, return_url=params.get("return_url")
         )
     return _charge(call, payment_intent, payment_method, card.decline)
@@ -240,9 +189,7 @@ def complete_authentication(
 ) -> JsonObject:
     """The cardholder's 3-D Secure answer: approval goes on to charge the card (which may still
     decline), failure returns the intent to requires_payment_method."""
-    _require_status(payment_intent, "authenticate", frozenset({"requires_action"}))
-    payment_intent["next_action"] = None
-    payment_method = call.store.get("payment_method", payment_intent["payment_method"])
+    payment_method = intents.payment_method_to_authenticate(call, payment_intent)
     if approved:
         return _charge(
             call, payment_intent, payment_method, cards.for_payment_method(payment_method).decline
@@ -250,14 +197,12 @@ def complete_authentication(
     payment_intent.update(
         status="requires_payment_method",
         payment_method=None,
-        last_payment_error=shapes.nested(
+        last_payment_error=intents.attempt_error(
             stripe.PaymentIntent.LastPaymentError,
+            payment_method,
             code="payment_intent_authentication_failure",
-            doc_url=f"{errors.DOCS}#payment-intent-authentication-failure",
             message=AUTHENTICATION_FAILED_MESSAGE,
-            payment_method=copy.deepcopy(payment_method),
-            payment_method_type="card",
-            type="invalid_request_error",
+            error_type="invalid_request_error",
         ),
     )
     call.emit("payment_intent.payment_failed", payment_intent)
@@ -301,36 +246,25 @@ def _decline(
         payment_method=None,
         latest_charge=charge["id"],
         next_action=None,
-        last_payment_error=shapes.nested(
+        last_payment_error=intents.attempt_error(
             stripe.PaymentIntent.LastPaymentError,
-            charge=charge["id"],
+            payment_method,
             code=decline.code,
-            decline_code=decline.decline_code,
-            doc_url=f"{errors.DOCS}#{decline.code.replace('_', '-')}",
             message=decline.message,
-            payment_method=copy.deepcopy(payment_method),
-            payment_method_type="card",
-            type="card_error",
+            error_type="card_error",
+            decline_code=decline.decline_code,
+            charge=charge["id"],
         ),
     )
     call.emit("charge.failed", charge)
     call.emit("payment_intent.payment_failed", payment_intent)
-    raise errors.card_error(
-        decline.message,
-        code=decline.code,
-        decline_code=decline.decline_code,
-        extra={
-            "charge": charge["id"],
-            "payment_intent": copy.deepcopy(payment_intent),
-            "payment_method": copy.deepcopy(payment_method),
-        },
-    )
+    raise intents.card_declined(decline, payment_intent, payment_method, charge=charge["id"])
 
 
 @router.post("/v1/payment_intents/{id}/capture", PaymentIntentCaptureParams)
 def capture(call: Call) -> JsonObject:
     payment_intent = call.store.get("payment_intent", call.path["id"])
-    _require_status(payment_intent, "capture", frozenset({"requires_capture"}))
+    intents.require_status(payment_intent, "capture", frozenset({"requires_capture"}))
     amount = call.params.get("amount_to_capture", payment_intent["amount_capturable"])
     if not 0 < amount <= payment_intent["amount_capturable"]:
         raise errors.invalid_request(
@@ -358,22 +292,16 @@ def cancel(call: Call) -> JsonObject:
 
 
 def cancel_intent(call: Call, payment_intent: JsonObject, reason: str | None) -> JsonObject:
-    _require_status(payment_intent, "cancel", CANCELABLE)
+    intents.require_status(payment_intent, "cancel", CANCELABLE)
     if payment_intent["status"] == "requires_capture":
         charge = call.store.get("charge", payment_intent["latest_charge"])
         charge.update(refunded=True, amount_refunded=charge["amount"])
-    payment_intent.update(
-        status="canceled",
-        canceled_at=call.now(),
-        cancellation_reason=reason,
-        amount_capturable=0,
-        next_action=None,
+    return intents.mark_canceled(
+        call, payment_intent, reason, canceled_at=call.now(), amount_capturable=0
     )
-    call.emit("payment_intent.canceled", payment_intent)
-    return payment_intent
 
 
 @router.get("/v1/payment_intents", PaymentIntentListParams)
 def list_payment_intents(call: Call) -> JsonObject:
-    found = select(call, "payment_intent", customer=call.params.get("customer"))
+    found = select_matching(call, "payment_intent", ("customer",))
     return paginate(call, found, "/v1/payment_intents")

@@ -21,7 +21,14 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards, errors, shapes
-from stripe_sandbox.resources.common import apply_changes, live, paginate, picked, select
+from stripe_sandbox.resources.common import (
+    apply_changes,
+    live,
+    paginate,
+    picked,
+    select_matching,
+    update_and_announce,
+)
 from stripe_sandbox.routing import Call, JsonObject, Router
 
 router = Router()
@@ -131,10 +138,9 @@ def retrieve(call: Call) -> JsonObject:
 @router.post("/v1/payment_methods/{id}", PaymentMethodUpdateParams)
 def update(call: Call) -> JsonObject:
     payment_method = live(call.store, "payment_method", call.path["id"])
-    previous = apply_changes(payment_method, picked(call.params, ("allow_redisplay", "metadata")))
-    if previous:
-        call.emit("payment_method.updated", payment_method, previous)
-    return payment_method
+    return update_and_announce(
+        call, payment_method, picked(call.params, ("allow_redisplay", "metadata"))
+    )
 
 
 @router.post("/v1/payment_methods/{id}/attach", PaymentMethodAttachParams)
@@ -159,10 +165,5 @@ def detach(call: Call) -> JsonObject:
 
 @router.get("/v1/payment_methods", PaymentMethodListParams)
 def list_payment_methods(call: Call) -> JsonObject:
-    found = select(
-        call,
-        "payment_method",
-        customer=call.params.get("customer"),
-        type=call.params.get("type"),
-    )
+    found = select_matching(call, "payment_method", ("customer", "type"))
     return paginate(call, found, "/v1/payment_methods")

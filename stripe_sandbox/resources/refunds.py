@@ -17,7 +17,13 @@ from stripe.params import (
 
 from stripe_sandbox import errors, shapes
 from stripe_sandbox.resources import charges
-from stripe_sandbox.resources.common import apply_changes, paginate, picked, select
+from stripe_sandbox.resources.common import (
+    apply_changes,
+    paginate,
+    picked,
+    select_matching,
+    update_and_announce,
+)
 from stripe_sandbox.routing import Call, JsonObject, Router
 
 router = Router()
@@ -113,18 +119,10 @@ def retrieve(call: Call) -> JsonObject:
 @router.post("/v1/refunds/{id}", RefundUpdateParams)
 def update(call: Call) -> JsonObject:
     refund = call.store.get("refund", call.path["id"])
-    previous = apply_changes(refund, picked(call.params, ("metadata",)))
-    if previous:
-        call.emit("refund.updated", refund, previous)
-    return refund
+    return update_and_announce(call, refund, picked(call.params, ("metadata",)))
 
 
 @router.get("/v1/refunds", RefundListParams)
 def list_refunds(call: Call) -> JsonObject:
-    found = select(
-        call,
-        "refund",
-        charge=call.params.get("charge"),
-        payment_intent=call.params.get("payment_intent"),
-    )
+    found = select_matching(call, "refund", ("charge", "payment_intent"))
     return paginate(call, found, "/v1/refunds")

@@ -10,8 +10,6 @@ control API or the sandbox's challenge page.
 
 from __future__ import annotations
 
-import copy
-
 import stripe
 from stripe.params import (
     SetupIntentCancelParams,
@@ -22,18 +20,16 @@ from stripe.params import (
     SetupIntentUpdateParams,
 )
 
-from stripe_sandbox import cards, errors, shapes
-from stripe_sandbox.resources import payment_methods
+from stripe_sandbox import cards
+from stripe_sandbox.resources import intents, payment_methods
 from stripe_sandbox.resources.common import (
     apply_changes,
     live,
     paginate,
     picked,
-    require_authentication,
-    select,
+    select_matching,
 )
 from stripe_sandbox.routing import Call, JsonObject, Router
-from stripe_sandbox.store import random_token
 
 router = Router()
 
@@ -44,47 +40,12 @@ AUTHENTICATION_FAILED_MESSAGE = (
 )
 
 
-def _require_status(setup_intent: JsonObject, action: str, allowed: frozenset[str]) -> None:
-    if setup_intent["status"] not in allowed:
-        raise errors.unexpected_state(
-            f"You cannot {action} this SetupIntent because it has a status of "
-            f"{setup_intent['status']}. Only a SetupIntent with one of the following statuses "
-            f"allows it: {', '.join(sorted(allowed))}.",
-            code="setup_intent_unexpected_state",
-            extra={"setup_intent": copy.deepcopy(setup_intent)},
-        )
-
-
 def create_from(call: Call, params: JsonObject) -> JsonObject:
     """A SetupIntent from create parameters (also what Checkout and Subscriptions create)."""
-    if params.get("customer"):
-        live(call.store, "customer", params["customer"], param="customer")
-    payment_method = (
-        payment_methods.resolve(call, params["payment_method"])
-        if params.get("payment_method")
-        else None
-    )
-    automatic = params.get(
-        "automatic_payment_methods", {"enabled": "payment_method_types" not in params}
-    )
-    intent_id = call.store.new_id("setup_intent")
-    setup_intent = shapes.build(
+    setup_intent = intents.create_intent(
+        call,
         stripe.SetupIntent,
-        id=intent_id,
-        automatic_payment_methods=shapes.nested(
-            stripe.SetupIntent.AutomaticPaymentMethods,
-            enabled=True,
-            allow_redirects=automatic.get("allow_redirects", "always"),
-        )
-        if automatic.get("enabled")
-        else None,
-        client_secret=f"{intent_id}_secret_{random_token(25)}",
-        created=call.now(),
-        customer=params.get("customer") or None,
-        description=params.get("description"),
-        livemode=False,
-        metadata=dict(params.get("metadata") or {}),
-        payment_method=payment_method["id"] if payment_method else None,
+        params,
         payment_method_options={
             "card": {
                 "mandate_options": None,
@@ -92,12 +53,8 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
                 "request_three_d_secure": "automatic",
             }
         },
-        payment_method_types=params.get("payment_method_types", ["card"]),
-        status="requires_confirmation" if payment_method else "requires_payment_method",
         usage=params.get("usage", "off_session"),
     )
-    call.store.add(setup_intent)
-    call.emit("setup_intent.created", setup_intent)
     if params.get("confirm"):
         confirm(call, setup_intent, params)
     return setup_intent
@@ -116,15 +73,13 @@ def retrieve(call: Call) -> JsonObject:
 @router.post("/v1/setup_intents/{id}", SetupIntentUpdateParams)
 def update(call: Call) -> JsonObject:
     setup_intent = call.store.get("setup_intent", call.path["id"])
-    _require_status(setup_intent, "update", CONFIRMABLE)
+    intents.require_status(setup_intent, "update", CONFIRMABLE)
     fields = picked(call.params, ("description", "metadata", "payment_method_types"))
     if call.params.get("customer"):
         fields["customer"] = live(call.store, "customer", call.params["customer"])["id"]
-    if call.params.get("payment_method"):
-        fields["payment_method"] = payment_methods.resolve(call, call.params["payment_method"])[
-            "id"
-        ]
-        fields["status"] = "requires_confirmation"
+    requested = intents.requested_payment_method(call, call.params)
+    if requested:
+        fields.update(payment_method=requested["id"], status="requires_confirmation")
     apply_changes(setup_intent, fields)
     return setup_intent
 
@@ -135,31 +90,21 @@ def confirm_route(call: Call) -> JsonObject:
 
 
 def confirm(call: Call, setup_intent: JsonObject, params: JsonObject) -> JsonObject:
-    _require_status(setup_intent, "confirm", CONFIRMABLE)
-    if params.get("payment_method"):
-        setup_intent["payment_method"] = payment_methods.resolve(call, params["payment_method"])[
-            "id"
-        ]
-    if setup_intent["payment_method"] is None:
-        raise errors.unexpected_state(
-            "You cannot confirm this SetupIntent because it's missing a payment method. To "
-            "confirm the SetupIntent with a PaymentMethod, provide the payment_method parameter.",
-            code="setup_intent_unexpected_state",
-            extra={"param": "payment_method", "setup_intent": copy.deepcopy(setup_intent)},
-        )
-    payment_method = call.store.get("payment_method", setup_intent["payment_method"])
+    intents.require_status(setup_intent, "confirm", CONFIRMABLE)
+    requested = intents.requested_payment_method(call, params)
+    if requested:
+        setup_intent["payment_method"] = requested["id"]
+    payment_method = intents.payment_method_to_confirm(call, setup_intent)
     card = cards.for_payment_method(payment_method)
     if card.authentication is not cards.Authentication.NEVER:
-        return require_authentication(
+        return intents.require_authentication(
             call, setup_intent, resource=stripe.SetupIntent, return_url=params.get("return_url")
         )
     return _save(call, setup_intent, payment_method, card)
 
 
 def complete_authentication(call: Call, setup_intent: JsonObject, *, approved: bool) -> JsonObject:
-    _require_status(setup_intent, "authenticate", frozenset({"requires_action"}))
-    setup_intent["next_action"] = None
-    payment_method = call.store.get("payment_method", setup_intent["payment_method"])
+    payment_method = intents.payment_method_to_authenticate(call, setup_intent)
     if approved:
         return _save(call, setup_intent, payment_method, cards.for_payment_method(payment_method))
     _fail(
@@ -187,15 +132,7 @@ def _save(
             message=decline.message,
             error_type="card_error",
         )
-        raise errors.card_error(
-            decline.message,
-            code=decline.code,
-            decline_code=decline.decline_code,
-            extra={
-                "payment_method": copy.deepcopy(payment_method),
-                "setup_intent": copy.deepcopy(setup_intent),
-            },
-        )
+        raise intents.card_declined(decline, setup_intent, payment_method)
     if setup_intent["customer"]:
         payment_methods.attach_to(call, payment_method["id"], setup_intent["customer"])
     setup_intent.update(status="succeeded", last_setup_error=None, next_action=None)
@@ -217,15 +154,13 @@ def _fail(
         status="requires_payment_method",
         payment_method=None,
         next_action=None,
-        last_setup_error=shapes.nested(
+        last_setup_error=intents.attempt_error(
             stripe.SetupIntent.LastSetupError,
+            payment_method,
             code=code,
-            decline_code=decline_code,
-            doc_url=f"{errors.DOCS}#{code.replace('_', '-')}",
             message=message,
-            payment_method=copy.deepcopy(payment_method),
-            payment_method_type="card",
-            type=error_type,
+            error_type=error_type,
+            decline_code=decline_code,
         ),
     )
     call.emit("setup_intent.setup_failed", setup_intent)
@@ -234,22 +169,11 @@ def _fail(
 @router.post("/v1/setup_intents/{id}/cancel", SetupIntentCancelParams)
 def cancel(call: Call) -> JsonObject:
     setup_intent = call.store.get("setup_intent", call.path["id"])
-    _require_status(setup_intent, "cancel", CANCELABLE)
-    setup_intent.update(
-        status="canceled",
-        cancellation_reason=call.params.get("cancellation_reason"),
-        next_action=None,
-    )
-    call.emit("setup_intent.canceled", setup_intent)
-    return setup_intent
+    intents.require_status(setup_intent, "cancel", CANCELABLE)
+    return intents.mark_canceled(call, setup_intent, call.params.get("cancellation_reason"))
 
 
 @router.get("/v1/setup_intents", SetupIntentListParams)
 def list_setup_intents(call: Call) -> JsonObject:
-    found = select(
-        call,
-        "setup_intent",
-        customer=call.params.get("customer"),
-        payment_method=call.params.get("payment_method"),
-    )
+    found = select_matching(call, "setup_intent", ("customer", "payment_method"))
     return paginate(call, found, "/v1/setup_intents")

@@ -473,17 +473,13 @@ def _complete_checkout(call: Call, session: JsonObject, params: JsonObject) -> N
     payment_intent_id = _linked(call.store, invoice["id"])
     if payment_intent_id is not None:
         payment_intent = call.store.get("payment_intent", payment_intent_id)
-        if payment_intent["status"] != "succeeded":
-            payment_intents.confirm(call, payment_intent, params)
-            if payment_intent["status"] != "succeeded":
-                return
+        if not checkout_sessions.intent_succeeded(call, payment_intent, params):
+            return
         payment_method_id = payment_intent["payment_method"]
     else:
         setup_intent = call.store.get("setup_intent", subscription["pending_setup_intent"])
-        if setup_intent["status"] != "succeeded":
-            setup_intents.confirm(call, setup_intent, params)
-            if setup_intent["status"] != "succeeded":
-                return
+        if not checkout_sessions.intent_succeeded(call, setup_intent, params):
+            return
         payment_method_id = setup_intent["payment_method"]
         apply_changes(
             subscription,
