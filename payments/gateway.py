@@ -83,6 +83,10 @@ class PaymentGateway(Protocol):
         self, *, intent_id: str, payment_method: str, idempotency_key: str
     ) -> IntentState: ...
 
+    def payment_intent_cancel(self, *, intent_id: str, idempotency_key: str) -> IntentState:
+        """Cancel an intent nobody has paid; raises `IntentStateConflict` if it is too late."""
+        ...
+
     def payment_intent_state(self, *, intent_id: str) -> IntentState: ...
 
     def webhook_endpoint_create(

@@ -66,6 +66,13 @@ def payment_start(
     is recorded on the payment and raised as `PaymentDeclined`.
     """
     payment, created = _open_payment(learner=learner, course_slug=course_slug, pm=payment_method)
+    if _price_changed_since_opened(payment):
+        payment = _retire_stale_quote(payment, gateway=gateway)
+        if payment.status == PaymentStatus.SUCCEEDED:  # it was paid meanwhile, at the old price
+            return PaymentStarted(payment=payment, created=False)
+        payment, created = _open_payment(
+            learner=learner, course_slug=course_slug, pm=payment_method
+        )
     customer_id = customer_id_for(user=learner, gateway=gateway)
     try:
         intent = _advance_intent(
@@ -110,6 +117,7 @@ def _open_payment(*, learner: User, course_slug: str, pm: str) -> tuple[Payment,
         if unsettled and unsettled.status == PaymentStatus.PROCESSING:
             raise PaymentNotFinished(unsettled.status)
         if unsettled:
+            unsettled.course = course
             return unsettled, False
         payment = Payment.objects.create(
             learner=learner,
@@ -165,17 +173,43 @@ def _advance_intent(
         return gateway.payment_intent_state(intent_id=payment.stripe_payment_intent_id)
 
 
+def _price_changed_since_opened(payment: Payment) -> bool:
+    course = payment.course
+    return (payment.amount, payment.currency) != (course.price_amount, course.currency)
+
+
+def _retire_stale_quote(payment: Payment, *, gateway: PaymentGateway) -> Payment:
+    """The course was repriced while this payment was open: cancel its intent at Stripe (so a
+    stale Stripe.js page cannot pay the old price) and close it; the caller opens a new one."""
+    if payment.stripe_payment_intent_id:
+        try:
+            gateway.payment_intent_cancel(
+                intent_id=payment.stripe_payment_intent_id,
+                idempotency_key=f"coursepay-payment-{payment.pk}-cancel",
+            )
+        except IntentStateConflict:  # paid or processing already: that is the truth to record
+            intent = gateway.payment_intent_state(intent_id=payment.stripe_payment_intent_id)
+            recorded = payment_record_outcome(intent=intent, source=PaymentEvent.Source.API)
+            if recorded is not None and recorded.status not in OPEN_STATUSES:
+                if recorded.status == PaymentStatus.PROCESSING:
+                    raise PaymentNotFinished(recorded.status) from None
+                return recorded
+    _abandon(payment, reason="The course was repriced while the payment was open")
+    return payment
+
+
 def _abandon(payment: Payment, *, reason: str) -> None:
-    """Close a payment Stripe will never have an intent for, so a new purchase starts afresh."""
+    """Close an open payment, so that a new purchase of the course starts afresh."""
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if locked.stripe_payment_intent_id or locked.status != PaymentStatus.PENDING:
+        if locked.status not in OPEN_STATUSES:
             return
+        old_status = locked.status
         locked.status = PaymentStatus.CANCELED
         locked.save(update_fields=["status", "updated"])
         PaymentEvent.objects.create(
             payment=locked,
-            from_status=PaymentStatus.PENDING,
+            from_status=old_status,
             to_status=PaymentStatus.CANCELED,
             source=PaymentEvent.Source.API,
             detail={"reason": reason},

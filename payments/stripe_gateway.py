@@ -207,6 +207,13 @@ class StripeGateway:
             )
         return intent_state(intent.to_dict())
 
+    def payment_intent_cancel(self, *, intent_id: str, idempotency_key: str) -> IntentState:
+        with _translated_errors():
+            intent = client().v1.payment_intents.cancel(
+                intent_id, options={"idempotency_key": idempotency_key}
+            )
+        return intent_state(intent.to_dict())
+
     def payment_intent_state(self, *, intent_id: str) -> IntentState:
         with _translated_errors():
             return intent_state(client().v1.payment_intents.retrieve(intent_id).to_dict())

@@ -205,3 +205,20 @@ def test_each_declined_attempt_counts_even_when_it_reads_the_same(sandbox, learn
     assert answers == [402, 402, 402]
     assert Payment.objects.get().failed_attempts == 3
     assert PaymentEvent.objects.filter(to_status="failed").count() == 3
+
+
+def test_a_repriced_course_is_bought_at_the_new_price_and_the_old_intent_is_canceled(
+    sandbox, learner_client
+) -> None:
+    course = CourseFactory.create(price_amount=4900)
+    quoted = buy(learner_client, course.slug).json()
+    course.price_amount = 1900
+    course.save()
+
+    response = buy(learner_client, course.slug, "pm_card_visa")
+
+    assert response.status_code == 201
+    assert (response.json()["amount"], response.json()["status"]) == (1900, "succeeded")
+    assert Payment.objects.get(pk=quoted["id"]).status == "canceled"
+    old_intent = sandbox.sandbox.store.get("payment_intent", quoted["stripe_payment_intent_id"])
+    assert old_intent["status"] == "canceled"
