@@ -10,10 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import stripe
 from playwright.sync_api import Browser, Page, sync_playwright
-
-from stripe_sandbox.testing import TEST_SECRET_KEY, RunningSandbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,20 +25,6 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 10_000
 """Upper bound on any single browser wait; each flow takes well under a second."""
-
-
-@pytest.fixture
-def sandbox(sandbox_server: RunningSandbox) -> RunningSandbox:
-    """The session's sandbox (tests/conftest.py), emptied; no Django settings involved."""
-    sandbox_server.reset()
-    return sandbox_server
-
-
-@pytest.fixture
-def client(sandbox: RunningSandbox) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        TEST_SECRET_KEY, base_addresses={"api": sandbox.url}, max_network_retries=0
-    )
 
 
 @dataclass

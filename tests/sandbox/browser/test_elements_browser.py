@@ -10,7 +10,7 @@ import stripe
 from playwright.sync_api import Page, expect
 
 from stripe_sandbox.testing import RunningSandbox
-from tests.e2e.conftest import MerchantSite
+from tests.sandbox.browser.conftest import MerchantSite
 
 pytestmark = pytest.mark.browser
 
