@@ -7,8 +7,6 @@ from courses.models import Course, Enrollment
 from courses.services import course_sync_to_stripe
 from payments.stripe_gateway import get_gateway
 
-PRICE_FIELDS = {"price_amount", "currency"}
-
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
@@ -16,15 +14,21 @@ class CourseAdmin(admin.ModelAdmin):
     list_filter = ("active", "currency")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("stripe_product_id", "stripe_price_id", "created", "updated")
+    readonly_fields = (
+        "stripe_product_id",
+        "stripe_price_id",
+        "stripe_price_amount",
+        "stripe_price_currency",
+        "created",
+        "updated",
+    )
 
     def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        repriced = not change or bool(PRICE_FIELDS & set(form.changed_data))
         try:
-            course_sync_to_stripe(course=obj, gateway=get_gateway(), repriced=repriced)
+            course_sync_to_stripe(course=obj, gateway=get_gateway())
         except AppError as error:
-            # The course is saved; saving it again retries the sync with the same keys.
+            # The course is saved; saving it again finishes the sync.
             self.message_user(
                 request, f"Saved, but Stripe was not updated: {error.message}", messages.WARNING
             )

@@ -18,6 +18,9 @@ class Course(models.Model):
     active = models.BooleanField(default=True)
     stripe_product_id = models.CharField(max_length=255, blank=True, editable=False)
     stripe_price_id = models.CharField(max_length=255, blank=True, editable=False)
+    # What `stripe_price_id` charges: when it differs from the catalog price, a sync is owed.
+    stripe_price_amount = models.PositiveIntegerField(null=True, editable=False)
+    stripe_price_currency = models.CharField(max_length=3, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

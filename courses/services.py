@@ -5,12 +5,14 @@ from payments.gateway import PaymentGateway
 from payments.models import Payment
 
 
-def course_sync_to_stripe(*, course: Course, gateway: PaymentGateway, repriced: bool) -> Course:
-    """Create the course's Stripe Product on first sync, and a Stripe Price when it is repriced.
+def course_sync_to_stripe(*, course: Course, gateway: PaymentGateway) -> Course:
+    """Bring the course's Stripe Product and Price in step with the catalog.
 
-    Stripe prices are immutable, so repricing creates a Price and archives the old one. The
-    idempotency keys name the course and the version of it being synced (its `updated` time), so
-    a retry of the same save never creates a duplicate.
+    Stripe prices are immutable, so a new catalog price gets a new Price and the old one is
+    archived. What the current Price charges is kept on the course, so a sync that failed half
+    way is simply run again by the next save. Each Stripe id is stored as soon as Stripe gives
+    it, and the idempotency keys name the course and the version being synced (its `updated`
+    time), so a retry of the same save never creates a duplicate.
     """
     metadata = {"coursepay_course": course.slug}
     if not course.stripe_product_id:
@@ -20,6 +22,7 @@ def course_sync_to_stripe(*, course: Course, gateway: PaymentGateway, repriced: 
             metadata=metadata,
             idempotency_key=f"coursepay-course-{course.pk}-product",
         )
+        Course.objects.filter(pk=course.pk).update(stripe_product_id=course.stripe_product_id)
     else:
         gateway.product_update(
             product_id=course.stripe_product_id,
@@ -27,25 +30,31 @@ def course_sync_to_stripe(*, course: Course, gateway: PaymentGateway, repriced: 
             description=course.description,
             active=course.active,
         )
-    if course.stripe_price_id and not repriced:
+    if _price_in_step(course):
         return course
     old_price_id = course.stripe_price_id
     version = int(course.updated.timestamp() * 1000)
-    price_key = f"coursepay-course-{course.pk}-price-{version}"
-    new_price_id = gateway.price_create(
+    course.stripe_price_id = gateway.price_create(
         product_id=course.stripe_product_id,
         unit_amount=course.price_amount,
         currency=course.currency,
         metadata=metadata,
-        idempotency_key=price_key,
+        idempotency_key=f"coursepay-course-{course.pk}-price-{version}",
     )
-    if old_price_id and old_price_id != new_price_id:
-        gateway.price_archive(price_id=old_price_id)
-    course.stripe_price_id = new_price_id
+    course.stripe_price_amount, course.stripe_price_currency = course.price_amount, course.currency
     Course.objects.filter(pk=course.pk).update(
-        stripe_product_id=course.stripe_product_id, stripe_price_id=new_price_id
+        stripe_price_id=course.stripe_price_id,
+        stripe_price_amount=course.stripe_price_amount,
+        stripe_price_currency=course.stripe_price_currency,
     )
+    if old_price_id and old_price_id != course.stripe_price_id:
+        gateway.price_archive(price_id=old_price_id)
     return course
+
+
+def _price_in_step(course: Course) -> bool:
+    synced = (course.stripe_price_amount, course.stripe_price_currency)
+    return bool(course.stripe_price_id) and synced == (course.price_amount, course.currency)
 
 
 def enrollment_grant(*, payment: Payment) -> Enrollment:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.request import Request, urlopen
 
 from stripe_sandbox.app import Sandbox
 from stripe_sandbox.server import SandboxServer
@@ -24,6 +27,19 @@ class RunningSandbox:
     @property
     def url(self) -> str:
         return self.server.base_url
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the control API (`/_sandbox/...`, JSON), e.g. to inject a fault."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = Request(  # noqa: S310 (http to our own loopback server)
+            f"{self.url}{path}",
+            data=data,
+            headers={"Content-Type": "application/json"},
+            method=method,
+        )
+        with urlopen(request, timeout=10) as response:  # noqa: S310
+            payload = response.read()
+        return json.loads(payload) if payload else None
 
     def reset(self) -> None:
         self.sandbox.reset()

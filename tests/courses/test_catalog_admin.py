@@ -91,3 +91,26 @@ def test_seed_demo_refuses_to_run_outside_development(sandbox, settings) -> None
 
     with pytest.raises(Exception, match="only runs in development"):
         call_command("seed_demo")
+
+
+def test_a_reprice_that_stripe_missed_is_finished_by_the_next_save(sandbox, admin_client) -> None:
+    admin_client.post("/admin/courses/course/add/", course_form())
+    course = Course.objects.get()
+    old_price = course.stripe_price_id
+    sandbox.control(
+        "POST",
+        "/_sandbox/faults",
+        {"method": "POST", "path": "/v1/prices", "count": 10, "status": 503},
+    )
+
+    failed = admin_client.post(
+        f"/admin/courses/course/{course.pk}/change/", course_form(price_amount=5900), follow=True
+    )
+    sandbox.control("DELETE", "/_sandbox/faults")
+    admin_client.post(f"/admin/courses/course/{course.pk}/change/", course_form(price_amount=5900))
+
+    course.refresh_from_db()
+    prices = {p.id: p for p in stripe_prices(sandbox, course.stripe_product_id)}
+    assert b"Stripe was not updated" in failed.content
+    assert prices[course.stripe_price_id].unit_amount == 5900
+    assert prices[old_price].active is False

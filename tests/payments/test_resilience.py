@@ -1,11 +1,9 @@
 """Stripe down, slow or losing answers: 503 within 3 s, a consistent ledger, no duplicate charge."""
 
-import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from urllib.request import Request, urlopen
 
 import pytest
 import stripe
@@ -48,16 +46,6 @@ def closed_port() -> str:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{probe.getsockname()[1]}"
-
-
-def sandbox_fault(sandbox, **fault: object) -> None:
-    request = Request(
-        f"{sandbox.url}/_sandbox/faults",
-        data=json.dumps(fault).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    urlopen(request, timeout=5).close()
 
 
 def payment_intents_in(sandbox) -> list:
@@ -106,7 +94,11 @@ def test_a_lost_answer_from_stripe_does_not_create_a_second_intent(sandbox, lear
     course = CourseFactory.create()
     learner_client.post("/api/v1/payments/", {"course": "warm-up"}, format="json")
     # Stripe creates the intent, but neither the first answer nor the SDK's retry reaches us.
-    sandbox_fault(sandbox, method="POST", path="/v1/payment_intents", count=2, drop_response=True)
+    sandbox.control(
+        "POST",
+        "/_sandbox/faults",
+        dict(method="POST", path="/v1/payment_intents", count=2, drop_response=True),
+    )
 
     lost = learner_client.post("/api/v1/payments/", {"course": course.slug}, format="json")
     retried = learner_client.post("/api/v1/payments/", {"course": course.slug}, format="json")
@@ -122,7 +114,11 @@ def test_stripe_rate_limiting_answers_503_and_leaves_the_payment_retryable(
     sandbox, learner_client
 ) -> None:
     course = CourseFactory.create()
-    sandbox_fault(sandbox, method="POST", path="/v1/payment_intents", count=1, status=429)
+    sandbox.control(
+        "POST",
+        "/_sandbox/faults",
+        dict(method="POST", path="/v1/payment_intents", count=1, status=429),
+    )
 
     limited = learner_client.post("/api/v1/payments/", {"course": course.slug}, format="json")
     retried = learner_client.post("/api/v1/payments/", {"course": course.slug}, format="json")

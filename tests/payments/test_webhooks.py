@@ -3,7 +3,6 @@
 import json
 import time
 from collections.abc import Callable
-from urllib.request import Request, urlopen
 
 import pytest
 import stripe
@@ -22,17 +21,6 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
-
-
-def sandbox_control(sandbox, path: str, body: dict) -> dict:
-    request = Request(
-        f"{sandbox.url}{path}",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def stripe_client(sandbox) -> stripe.StripeClient:
@@ -85,8 +73,8 @@ def test_three_d_secure_approved_completes_the_purchase(sandbox, webhooks_to_liv
     started = purchase(learner, course, "pm_card_authenticationRequired").json()
     assert started["status"] == "requires_action"
 
-    sandbox_control(
-        sandbox,
+    sandbox.control(
+        "POST",
         f"/_sandbox/payment_intents/{started['stripe_payment_intent_id']}/authenticate",
         {"outcome": "approve"},
     )
@@ -100,8 +88,8 @@ def test_three_d_secure_failed_records_the_failure(sandbox, webhooks_to_live_ser
     learner, course = UserFactory.create(), CourseFactory.create()
     started = purchase(learner, course, "pm_card_authenticationRequired").json()
 
-    sandbox_control(
-        sandbox,
+    sandbox.control(
+        "POST",
         f"/_sandbox/payment_intents/{started['stripe_payment_intent_id']}/authenticate",
         {"outcome": "fail"},
     )

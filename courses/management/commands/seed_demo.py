@@ -55,8 +55,7 @@ class Command(BaseCommand):
                     "description": description,
                 },
             )
-            if not course.stripe_price_id:
-                course_sync_to_stripe(course=course, gateway=gateway, repriced=True)
+            course_sync_to_stripe(course=course, gateway=gateway)
         self.stdout.write(f"Demo courses: {Course.objects.count()} (Stripe: {gateway_label()})")
 
 
