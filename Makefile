@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv
 SANDBOX_PORT ?= 12111
+APP_PORT ?= 8000
 SANDBOX_HEALTHY = import urllib.request as u; u.urlopen('http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/health')
 export PYTHONDONTWRITEBYTECODE = 1
 
@@ -18,6 +19,7 @@ install: $(VENV)/bin/uv
 
 # The app on embedded defaults: SQLite, eager Celery, e-mail to var/mail/, and the Stripe
 # sandbox beside it (state kept in var/sandbox.json), with demo data and the webhook registered.
+run: export STRIPE_API_BASE ?= http://127.0.0.1:$(SANDBOX_PORT)
 run: install
 	@mkdir -p var/mail var/static
 	$(PY) manage.py migrate --no-input
@@ -25,9 +27,9 @@ run: install
 	  SANDBOX=$$!; trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
 	  for _ in $$(seq 50); do $(PY) -c "$(SANDBOX_HEALTHY)" 2>/dev/null && break; sleep 0.2; done; \
 	  $(PY) manage.py seed_demo && \
-	  $(PY) manage.py stripe_webhook_register --base-url http://127.0.0.1:8000 && \
-	  echo "Stripe sandbox: http://127.0.0.1:$(SANDBOX_PORT)   App: http://127.0.0.1:8000" && \
-	  $(PY) manage.py runserver 127.0.0.1:8000
+	  $(PY) manage.py stripe_webhook_register --base-url http://127.0.0.1:$(APP_PORT) && \
+	  echo "Stripe sandbox: http://127.0.0.1:$(SANDBOX_PORT)   App: http://127.0.0.1:$(APP_PORT)" && \
+	  $(PY) manage.py runserver 127.0.0.1:$(APP_PORT)
 
 # Figures for bench/RESULTS.md (see each script's docstring for what it measures).
 bench: install

@@ -66,6 +66,11 @@ class Payment(models.Model):
     failure_message = models.TextField(blank=True)
     next_action_url = models.URLField(max_length=2000, blank=True)
     amount_refunded = models.PositiveIntegerField(default=0)
+    # What paid, from the PaymentIntent's latest Charge: receipts and support read these.
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
+    card_brand = models.CharField(max_length=32, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 
