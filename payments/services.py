@@ -26,6 +26,7 @@ from payments.errors import (
 )
 from payments.gateway import IntentState, PaymentGateway
 from payments.models import OPEN_STATUSES, Payment, PaymentEvent, PaymentStatus, StripeCustomer
+from payments.signals import payment_succeeded
 
 logger = logging.getLogger(__name__)
 
@@ -325,3 +326,4 @@ def _apply(
     )
     if new_status == PaymentStatus.SUCCEEDED and old_status != PaymentStatus.SUCCEEDED:
         enrollment_grant(payment=payment)
+        payment_succeeded.send(sender=Payment, payment_id=payment.pk)
