@@ -119,9 +119,9 @@ def main() -> None:
 
     from accounts.models import User
     from courses.models import Course, Enrollment
+    from payments.gateway import get_gateway
     from payments.models import IdempotencyRecord, Payment, StripeCustomer
-    from payments.services import customer_id_for
-    from payments.stripe_gateway import get_gateway
+    from payments.services.customers import stripe_customer_get_or_create
 
     sandbox_port = sandbox_url.rsplit(":", 1)[1]
     with process(
@@ -146,7 +146,9 @@ def main() -> None:
         learners = []
         for n in range(options.learners):
             user, _ = User.objects.get_or_create(email=f"learner{n}@bench.local")
-            customer_id_for(user=user, gateway=get_gateway())  # the Customer exists already
+            stripe_customer_get_or_create(
+                user=user, gateway=get_gateway()
+            )  # the Customer exists already
             learners.append((Token.objects.get_or_create(user=user)[0].key, user))
 
         app = f"http://127.0.0.1:{app_port}"

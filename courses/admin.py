@@ -1,15 +1,12 @@
-from django.contrib import admin, messages
-from django.forms import ModelForm
-from django.http import HttpRequest
+from django.contrib import admin
 
-from config.errors import AppError
 from courses.models import Course, Enrollment
-from courses.services import course_sync_to_stripe
-from payments.stripe_gateway import get_gateway
 
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    """The catalog. `payments.admin` extends it to keep Stripe's Product and Price in step."""
+
     list_display = ("title", "slug", "price_amount", "currency", "active", "stripe_price_id")
     list_filter = ("active", "currency")
     search_fields = ("title", "slug")
@@ -22,16 +19,6 @@ class CourseAdmin(admin.ModelAdmin):
         "created",
         "updated",
     )
-
-    def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        try:
-            course_sync_to_stripe(course=obj, gateway=get_gateway())
-        except AppError as error:
-            # The course is saved; saving it again finishes the sync.
-            self.message_user(
-                request, f"Saved, but Stripe was not updated: {error.message}", messages.WARNING
-            )
 
 
 @admin.register(Enrollment)

@@ -1,68 +1,16 @@
-"""Catalog use cases: keep Stripe's Product and Price in step with a course, grant access."""
+"""Access use cases. `courses` knows nothing of payments: callers pass ids."""
 
-from courses.models import Course, Enrollment
-from payments.gateway import PaymentGateway
-from payments.models import Payment
+import uuid
 
-
-def course_sync_to_stripe(*, course: Course, gateway: PaymentGateway) -> Course:
-    """Bring the course's Stripe Product and Price in step with the catalog.
-
-    Stripe prices are immutable, so a new catalog price gets a new Price and the old one is
-    archived. What the current Price charges is kept on the course, so a sync that failed half
-    way is simply run again by the next save. Each Stripe id is stored as soon as Stripe gives
-    it, and the idempotency keys name the course and the version being synced (its `updated`
-    time), so a retry of the same save never creates a duplicate.
-    """
-    metadata = {"coursepay_course": course.slug}
-    if not course.stripe_product_id:
-        course.stripe_product_id = gateway.product_create(
-            name=course.title,
-            description=course.description,
-            metadata=metadata,
-            idempotency_key=f"coursepay-course-{course.pk}-product",
-        )
-        Course.objects.filter(pk=course.pk).update(stripe_product_id=course.stripe_product_id)
-    else:
-        gateway.product_update(
-            product_id=course.stripe_product_id,
-            name=course.title,
-            description=course.description,
-            active=course.active,
-        )
-    if _price_in_step(course):
-        return course
-    old_price_id = course.stripe_price_id
-    version = int(course.updated.timestamp() * 1000)
-    course.stripe_price_id = gateway.price_create(
-        product_id=course.stripe_product_id,
-        unit_amount=course.price_amount,
-        currency=course.currency,
-        metadata=metadata,
-        idempotency_key=f"coursepay-course-{course.pk}-price-{version}",
-    )
-    course.stripe_price_amount, course.stripe_price_currency = course.price_amount, course.currency
-    Course.objects.filter(pk=course.pk).update(
-        stripe_price_id=course.stripe_price_id,
-        stripe_price_amount=course.stripe_price_amount,
-        stripe_price_currency=course.stripe_price_currency,
-    )
-    if old_price_id and old_price_id != course.stripe_price_id:
-        gateway.price_archive(price_id=old_price_id)
-    return course
+from courses.models import Enrollment
 
 
-def _price_in_step(course: Course) -> bool:
-    synced = (course.stripe_price_amount, course.stripe_price_currency)
-    return bool(course.stripe_price_id) and synced == (course.price_amount, course.currency)
-
-
-def enrollment_grant(*, payment: Payment) -> Enrollment:
+def enrollment_grant(*, learner_id: int, course_id: int, payment_id: uuid.UUID) -> Enrollment:
     """Give the learner the course a payment bought.
 
-    Called once per payment, by the transition to succeeded, under the payment's row lock
-    (see `payments.services`); the one-to-one on `payment` backs that up.
+    Called once per payment, by the payment's move to succeeded under its row lock; the
+    one-to-one on `payment` backs that up.
     """
     return Enrollment.objects.create(
-        payment=payment, learner_id=payment.learner_id, course_id=payment.course_id
+        payment_id=payment_id, learner_id=learner_id, course_id=course_id
     )

@@ -1,14 +1,28 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.forms import ModelForm
 from django.http import HttpRequest
 
+from config.errors import AppError
+from courses.admin import CourseAdmin
+from courses.models import Course
+from payments.gateway import get_gateway
 from payments.models import Payment, PaymentEvent
+from payments.services.catalog import course_sync_to_stripe
 
 
 class PaymentEventInline(admin.TabularInline):
     model = PaymentEvent
     extra = 0
     can_delete = False
-    fields = ("created", "from_status", "to_status", "source", "stripe_event_type", "detail")
+    fields = (
+        "created",
+        "from_status",
+        "to_status",
+        "source",
+        "actor",
+        "stripe_event_type",
+        "detail",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -35,3 +49,21 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+admin.site.unregister(Course)
+
+
+@admin.register(Course)
+class CatalogCourseAdmin(CourseAdmin):
+    """The catalog, kept in step with Stripe's Products and Prices on every save."""
+
+    def save_model(self, request: HttpRequest, obj: Course, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        try:
+            course_sync_to_stripe(course=obj, gateway=get_gateway())
+        except AppError as error:
+            # The course is saved; saving it again finishes the sync.
+            self.message_user(
+                request, f"Saved, but Stripe was not updated: {error.message}", messages.WARNING
+            )

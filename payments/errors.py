@@ -117,6 +117,14 @@ class IntentStateConflict(Exception):
     """The PaymentIntent is not in a state that allows the call (e.g. already succeeded)."""
 
 
+class GatewayKeyReused(Exception):
+    """The processor already ran a request under this idempotency key with other parameters."""
+
+
+class PaymentUnknown(Exception):
+    """An event names one of our payments that is not in the ledger (yet): retry it later."""
+
+
 class CourseUnavailable(AppError):
     def __init__(self, slug: str) -> None:
         super().__init__(

@@ -1,14 +1,33 @@
 """The port between our use cases and a payment processor.
 
 Services speak to a `PaymentGateway` with plain values and get frozen dataclasses back; they never
-see an SDK type. `payments/stripe_gateway.py` is the one adapter. Every call that creates or
-changes something takes an idempotency key, derived by the caller from its own rows, so that a
+see an SDK type, and never import an adapter: `get_gateway()` returns the one named by the
+`PAYMENTS_GATEWAY` setting (`payments.stripe_gateway.StripeGateway`). Every call that creates
+or changes something takes an idempotency key, derived by the caller from its own rows, so that a
 retry of our code never does the work twice at the processor.
+
+Errors are the processor-neutral ones of `payments.errors`: `PaymentDeclined` (the card was
+refused), `GatewayUnavailable` (unreachable, slow, rate-limited, 5xx, or out of time budget),
+`PaymentMethodRejected`, `IntentStateConflict`, `GatewayKeyReused`, `StripeRequestInFlight`.
 """
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class ChargeState:
+    """What we keep of the Charge that paid: receipts and support read it."""
+
+    id: str
+    payment_intent_id: str = ""
+    card_brand: str = ""
+    card_last4: str = ""
 
 
 @dataclass(frozen=True)
@@ -26,6 +45,8 @@ class IntentState:
     decline_code: str = ""
     failure_message: str = ""
     next_action_url: str = ""
+    charge: ChargeState | None = None
+    """The latest charge, when the processor told us of it (expanded, or by id only)."""
 
 
 @dataclass(frozen=True)
@@ -36,15 +57,23 @@ class WebhookEndpointCreated:
 
 
 class PaymentGateway(Protocol):
+    """What our use cases need from a payment processor.
+
+    Calls that create or change something must be safe to repeat with the same idempotency key:
+    the processor answers the first outcome again instead of doing the work twice.
+    """
+
     def customer_create(
         self, *, email: str, name: str, metadata: Mapping[str, str], idempotency_key: str
     ) -> str:
-        """Create a customer; returns its id."""
+        """Create a customer; returns its id. Moves no money."""
         ...
 
     def product_create(
         self, *, name: str, description: str, metadata: Mapping[str, str], idempotency_key: str
-    ) -> str: ...
+    ) -> str:
+        """Create a catalog product; returns its id. Moves no money."""
+        ...
 
     def product_update(self, *, product_id: str, name: str, description: str, active: bool) -> None:
         """Bring a product's public fields up to date (an update is naturally idempotent)."""
@@ -58,9 +87,13 @@ class PaymentGateway(Protocol):
         currency: str,
         metadata: Mapping[str, str],
         idempotency_key: str,
-    ) -> str: ...
+    ) -> str:
+        """Create an immutable one-time price; returns its id. Moves no money."""
+        ...
 
-    def price_archive(self, *, price_id: str) -> None: ...
+    def price_archive(self, *, price_id: str) -> None:
+        """Stop a price from being used for new purchases."""
+        ...
 
     def payment_intent_create(
         self,
@@ -75,20 +108,47 @@ class PaymentGateway(Protocol):
     ) -> IntentState:
         """Create a PaymentIntent; with a `payment_method`, confirm it in the same call.
 
-        Raises `PaymentDeclined` (carrying the intent's state) when the confirmation is declined.
+        MAY MOVE MONEY (when confirming). Raises `PaymentDeclined` (carrying the intent's state)
+        when the confirmation is declined, and `GatewayKeyReused` when this key already created
+        an intent with other parameters (look the intent up with `payment_intent_find`).
         """
         ...
 
     def payment_intent_confirm(
         self, *, intent_id: str, payment_method: str, idempotency_key: str
-    ) -> IntentState: ...
+    ) -> IntentState:
+        """Confirm an intent with a payment method. MOVES MONEY. Raises `PaymentDeclined` on a
+        decline and `IntentStateConflict` when the intent can no longer be confirmed (paid)."""
+        ...
 
     def payment_intent_cancel(self, *, intent_id: str, idempotency_key: str) -> IntentState:
         """Cancel an intent nobody has paid; raises `IntentStateConflict` if it is too late."""
         ...
 
-    def payment_intent_state(self, *, intent_id: str) -> IntentState: ...
+    def payment_intent_state(self, *, intent_id: str) -> IntentState:
+        """Read an intent as the processor has it now (with its latest charge)."""
+        ...
+
+    def payment_intent_find(
+        self, *, customer_id: str, metadata_key: str, metadata_value: str, created_since: int
+    ) -> IntentState | None:
+        """The customer's intent created since `created_since` (Unix time) whose metadata maps
+        `metadata_key` to `metadata_value`, if any: the way back to an intent whose creation
+        answer was lost."""
+        ...
 
     def webhook_endpoint_create(
         self, *, url: str, events: list[str], metadata: Mapping[str, str]
-    ) -> WebhookEndpointCreated: ...
+    ) -> WebhookEndpointCreated:
+        """Register where the processor sends events; the answer holds the signing secret."""
+        ...
+
+
+@functools.cache
+def _gateway(dotted_path: str) -> PaymentGateway:
+    return cast(PaymentGateway, import_string(dotted_path)())
+
+
+def get_gateway() -> PaymentGateway:
+    """The gateway the `PAYMENTS_GATEWAY` setting names (one instance per path)."""
+    return _gateway(settings.PAYMENTS_GATEWAY)

@@ -57,10 +57,10 @@ class Payment(models.Model):
     )
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     client_secret = models.CharField(max_length=255, blank=True)
-    # The PaymentMethod the first confirmation used: a retry of that request must send Stripe
-    # the same parameters under the same idempotency key.
-    initial_payment_method = models.CharField(max_length=255, blank=True)
     failed_attempts = models.PositiveIntegerField(default=0)
+    create_key_serial = models.PositiveSmallIntegerField(
+        default=0, help_text="Which idempotency key creates the PaymentIntent (see purchase)."
+    )
     failure_code = models.CharField(max_length=64, blank=True)
     decline_code = models.CharField(max_length=64, blank=True)
     failure_message = models.TextField(blank=True)
@@ -71,6 +71,9 @@ class Payment(models.Model):
     card_brand = models.CharField(max_length=32, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    stripe_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When we last compared this payment with Stripe."
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -95,17 +98,26 @@ class Payment(models.Model):
 
 
 class PaymentEvent(models.Model):
-    """The audit trail: every status change of a payment, and what caused it."""
+    """The audit trail: every status change of a payment, what caused it and who acted.
+
+    Written only by `payments.transitions`, in the transaction that changes the status.
+    """
 
     class Source(models.TextChoices):
-        API = "api"
-        WEBHOOK = "webhook"
-        ADMIN = "admin"
+        API = "api", "API response"
+        WEBHOOK = "webhook", "Stripe webhook"
+        REFRESH = "refresh", "Read from Stripe"
+        ADMIN = "admin", "Administrator"
+        TASK = "task", "Background task"
+        STRIPE = "stripe", "Stripe (outside the app)"
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=20, choices=PaymentStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=PaymentStatus.choices)
     source = models.CharField(max_length=10, choices=Source.choices)
+    actor = models.CharField(
+        max_length=255, blank=True, help_text="Who acted: a user, an event id, a task."
+    )
     stripe_event_id = models.CharField(max_length=255, blank=True)
     stripe_event_type = models.CharField(max_length=100, blank=True)
     detail = models.JSONField(default=dict, blank=True)

@@ -1,8 +1,9 @@
 """The Stripe adapter of `PaymentGateway`: the only module of ours that imports `stripe`.
 
 Stripe's errors are translated here, once: a declined card becomes `PaymentDeclined`; a
-connection failure, a timeout, a rate limit or a Stripe 5xx (after the SDK's own retries)
-becomes `GatewayUnavailable`; anything else is our bug and propagates as a logged 500.
+connection failure, a timeout, a rate limit, a Stripe 5xx (after the SDK's own retries) or an
+exhausted time budget becomes `GatewayUnavailable`; anything else is our bug and propagates as a
+logged 500. Every call and retry fits in the current request's budget (`config.deadline`).
 """
 
 import functools
@@ -14,29 +15,80 @@ from typing import Any, cast
 import stripe
 from django.conf import settings
 
+from config import deadline
 from payments.errors import (
+    GatewayKeyReused,
     GatewayUnavailable,
     IntentStateConflict,
     PaymentDeclined,
     PaymentMethodRejected,
     StripeRequestInFlight,
 )
-from payments.gateway import IntentState, WebhookEndpointCreated
+from payments.gateway import ChargeState, IntentState, WebhookEndpointCreated
 
 logger = logging.getLogger(__name__)
+
+RESERVE_SECONDS = 0.2
+"""Kept out of every budget for our own work after the last Stripe answer."""
+MIN_ATTEMPT_SECONDS = 0.1
+"""An attempt with less time than this left is not started: it could not succeed."""
+INTENT_EXPAND = ["latest_charge"]
+"""The charge comes with the intent, so what paid (card, charge id) costs no extra call."""
+
+
+def _seconds_left() -> float | None:
+    left = deadline.remaining()
+    return None if left is None else left - RESERVE_SECONDS
+
+
+class BudgetedRequestsClient(stripe.RequestsClient):
+    """The SDK's HTTP client, with each attempt's timeout, each back-off and each retry cut to
+    what is left of the current budget. Outside a budget it behaves as the SDK's own."""
+
+    def __init__(self, *, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._attempt_seconds = timeout
+
+    @property
+    def _timeout(self) -> float:  # read by the SDK for every attempt
+        left = _seconds_left()
+        return self._attempt_seconds if left is None else min(self._attempt_seconds, left)
+
+    @_timeout.setter
+    def _timeout(self, value: float) -> None:
+        self._attempt_seconds = value
+
+    def request(  # type: ignore[override]
+        self, method: str, url: str, headers: Any, post_data: Any = None
+    ) -> Any:
+        left = _seconds_left()
+        if left is not None and left < MIN_ATTEMPT_SECONDS:
+            raise stripe.APIConnectionError("Out of time budget for Stripe", should_retry=False)
+        return super().request(method, url, headers, post_data)
+
+    def _should_retry(self, response: Any, api_connection_error: Any, *args: Any) -> bool:
+        if not super()._should_retry(response, api_connection_error, *args):
+            return False
+        left = _seconds_left()
+        return left is None or left >= 2 * MIN_ATTEMPT_SECONDS
+
+    def _sleep_time_seconds(self, num_retries: int) -> float:
+        sleep = super()._sleep_time_seconds(num_retries)
+        left = _seconds_left()
+        return sleep if left is None else max(0.0, min(sleep, left - MIN_ATTEMPT_SECONDS))
 
 
 @functools.cache
 def _client(
     api_key: str, api_base: str, api_version: str, timeout: float, retries: int
 ) -> stripe.StripeClient:
-    # One client (and one pooled HTTP session) per configuration, shared by every request.
+    # One client (and one pooled HTTP session per thread) per configuration, shared by requests.
     return stripe.StripeClient(
         api_key,
         stripe_version=api_version,
         base_addresses={"api": api_base} if api_base else None,
         max_network_retries=retries,
-        http_client=stripe.RequestsClient(timeout=timeout),
+        http_client=BudgetedRequestsClient(timeout=timeout),
     )
 
 
@@ -57,8 +109,10 @@ def _translated_errors() -> Iterator[None]:
     except stripe.CardError as exc:
         raise PaymentDeclined(intent=_declined_intent(exc)) from exc
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
-        logger.warning("Stripe unreachable or rate-limiting: %s", type(exc).__name__)
+        logger.warning("Stripe unreachable, out of time or rate-limiting: %s", type(exc).__name__)
         raise GatewayUnavailable() from exc
+    except stripe.IdempotencyError as exc:
+        raise GatewayKeyReused() from exc
     except stripe.InvalidRequestError as exc:
         if exc.code == "payment_intent_unexpected_state":
             raise IntentStateConflict(exc.user_message or "") from exc
@@ -74,11 +128,29 @@ def _translated_errors() -> Iterator[None]:
         raise
 
 
+def charge_state(charge: Mapping[str, Any]) -> ChargeState:
+    """Our view of a Charge, from the SDK object or from a webhook payload."""
+    details = charge.get("payment_method_details") or {}
+    card = details.get("card") or {}
+    intent = charge.get("payment_intent") or ""
+    return ChargeState(
+        id=charge["id"],
+        payment_intent_id=intent if isinstance(intent, str) else intent["id"],
+        card_brand=card.get("brand") or "",
+        card_last4=card.get("last4") or "",
+    )
+
+
 def intent_state(intent: Mapping[str, Any]) -> IntentState:
     """Our view of a PaymentIntent, from the SDK object or from a webhook payload."""
     error = intent.get("last_payment_error") or {}
     next_action = intent.get("next_action") or {}
     redirect = next_action.get("redirect_to_url") or {}
+    latest_charge = intent.get("latest_charge")
+    if isinstance(latest_charge, str):
+        charge: ChargeState | None = ChargeState(id=latest_charge, payment_intent_id=intent["id"])
+    else:
+        charge = charge_state(latest_charge) if latest_charge else None
     return IntentState(
         id=intent["id"],
         status=intent["status"],
@@ -90,6 +162,7 @@ def intent_state(intent: Mapping[str, Any]) -> IntentState:
         decline_code=error.get("decline_code") or "",
         failure_message=error.get("message") or "",
         next_action_url=redirect.get("url") or "",
+        charge=charge,
     )
 
 
@@ -186,6 +259,7 @@ class StripeGateway:
             "description": description,
             "metadata": dict(metadata),
             "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+            "expand": INTENT_EXPAND,
         }
         if payment_method:
             params |= {"payment_method": payment_method, "confirm": True}
@@ -202,7 +276,7 @@ class StripeGateway:
         with _translated_errors():
             intent = client().v1.payment_intents.confirm(
                 intent_id,
-                params={"payment_method": payment_method},
+                params={"payment_method": payment_method, "expand": INTENT_EXPAND},
                 options={"idempotency_key": idempotency_key},
             )
         return intent_state(intent.to_dict())
@@ -216,7 +290,23 @@ class StripeGateway:
 
     def payment_intent_state(self, *, intent_id: str) -> IntentState:
         with _translated_errors():
-            return intent_state(client().v1.payment_intents.retrieve(intent_id).to_dict())
+            intent = client().v1.payment_intents.retrieve(
+                intent_id, params={"expand": INTENT_EXPAND}
+            )
+        return intent_state(intent.to_dict())
+
+    def payment_intent_find(
+        self, *, customer_id: str, metadata_key: str, metadata_value: str, created_since: int
+    ) -> IntentState | None:
+        with _translated_errors():
+            intents = client().v1.payment_intents.list(
+                params={"customer": customer_id, "created": {"gte": created_since}, "limit": 100}
+            )
+            for intent in intents.auto_paging_iter():
+                found = intent.to_dict()
+                if (found.get("metadata") or {}).get(metadata_key) == metadata_value:
+                    return intent_state(found)
+        return None
 
     def webhook_endpoint_create(
         self, *, url: str, events: list[str], metadata: Mapping[str, str]
@@ -232,7 +322,3 @@ class StripeGateway:
             )
         secret = endpoint.secret or ""
         return WebhookEndpointCreated(id=endpoint.id, secret=secret, url=endpoint.url)
-
-
-def get_gateway() -> StripeGateway:
-    return StripeGateway()

@@ -1,4 +1,4 @@
-"""The payment state machine, in one place.
+"""The payment state machine, and the ONLY writer of a payment's status.
 
     pending -> requires_action -> processing -> succeeded -> partially_refunded -> refunded
     pending | requires_action | failed | processing -> failed | canceled
@@ -7,10 +7,25 @@
 PaymentIntent, so a later attempt can still take it to requires_action, processing or succeeded.
 Nothing ever leaves succeeded except a refund, and nothing leaves refunded or canceled: an older
 or duplicated event can therefore never move a payment back.
+
+`payment_open` writes a new payment and `payment_move` changes one; each writes the
+`PaymentEvent` that says who did it, in the same transaction, and runs the side effects of
+reaching a status (granting the course, telling receipts). Nothing else sets `status` or writes
+audit rows.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from courses.models import Course
+from courses.services import enrollment_grant
 from payments.gateway import IntentState
+from payments.models import Payment, PaymentEvent
 from payments.models import PaymentStatus as S
+from payments.signals import payment_succeeded
 
 ALLOWED: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.REQUIRES_ACTION, S.PROCESSING, S.SUCCEEDED, S.FAILED, S.CANCELED}),
@@ -22,6 +37,36 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.REFUNDED: frozenset(),
     S.CANCELED: frozenset(),
 }
+"""Each status's possible next statuses. A move to the same status is allowed only where a
+repeat means something new (another declined attempt, another partial refund)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who or what moves a payment, as the audit trail records it."""
+
+    source: str
+    """A `PaymentEvent.Source`."""
+    label: str = ""
+    stripe_event_id: str = ""
+    stripe_event_type: str = ""
+
+    @classmethod
+    def webhook(cls, *, event_id: str, event_type: str) -> "Actor":
+        return cls(
+            PaymentEvent.Source.WEBHOOK,
+            label=event_id,
+            stripe_event_id=event_id,
+            stripe_event_type=event_type,
+        )
+
+
+API = Actor(PaymentEvent.Source.API)
+REFRESH = Actor(PaymentEvent.Source.REFRESH)
+
+
+class IllegalTransition(Exception):
+    """A move the state machine forbids: our bug, never a client's."""
 
 
 def can_move(current: str, new: str) -> bool:
@@ -43,3 +88,59 @@ def status_of(intent: IntentState) -> S:
             return S.FAILED
         case _:
             return S.PENDING
+
+
+def payment_open(*, learner_id: int, course: Course, actor: Actor) -> Payment:
+    """A new pending payment for a course at its catalog price, with its first audit row."""
+    payment = Payment.objects.create(
+        learner_id=learner_id,
+        course=course,
+        amount=course.price_amount,
+        currency=course.currency,
+        description=course.title,
+    )
+    _audit(payment, from_status="", actor=actor, detail={})
+    return payment
+
+
+def payment_move(
+    payment: Payment,
+    to: S,
+    *,
+    actor: Actor,
+    detail: Mapping[str, Any] | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    """Move a payment (row-locked by the caller's transaction) to `to`, saving `changes` with it.
+
+    Raises `IllegalTransition` for a move the table forbids; callers that receive facts in any
+    order check `can_move` first and ignore what is not forward.
+    """
+    old = payment.status
+    if not can_move(old, to):
+        raise IllegalTransition(f"payment {payment.pk}: {old} -> {to}")
+    for name, value in (changes or {}).items():
+        setattr(payment, name, value)
+    payment.status = to
+    if to == S.SUCCEEDED:
+        payment.paid_at = payment.paid_at or timezone.now()
+    payment.save()
+    _audit(payment, from_status=old, actor=actor, detail=detail or {})
+    if to == S.SUCCEEDED:
+        enrollment_grant(
+            learner_id=payment.learner_id, course_id=payment.course_id, payment_id=payment.pk
+        )
+        payment_succeeded.send(sender=Payment, payment_id=payment.pk)
+
+
+def _audit(payment: Payment, *, from_status: str, actor: Actor, detail: Mapping[str, Any]) -> None:
+    PaymentEvent.objects.create(
+        payment=payment,
+        from_status=from_status,
+        to_status=payment.status,
+        source=actor.source,
+        actor=actor.label,
+        stripe_event_id=actor.stripe_event_id,
+        stripe_event_type=actor.stripe_event_type,
+        detail=dict(detail),
+    )

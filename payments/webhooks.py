@@ -1,13 +1,18 @@
-"""dj-stripe's side of webhooks: our signal receivers, and storing our endpoint.
+"""Stripe's events, as a table: event type -> (the mirrored object, a mapper, a service).
 
 dj-stripe verifies the signature, stores the event (a duplicate event id is a no-op) and
-re-fetches the object from Stripe before the signals fire, all in one transaction; a receiver
-that raises rolls it back and answers 500, so Stripe delivers the event again later.
-Receivers are one line each: the service decides.
+re-fetches the object from Stripe before its signal fires, all in one transaction; our one
+receiver then maps the object as dj-stripe now mirrors it (so a late or reordered event carries
+today's state) to a frozen state and hands it to the row's service, with the event as the actor.
+A service that raises rolls it all back and answers 500, so Stripe delivers the event again.
+
+A new event family is a row here, never a new receiver.
 """
 
 import logging
 import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,42 +20,69 @@ from django.utils import timezone
 from djstripe import models as djstripe_models
 from djstripe.event_handlers import djstripe_receiver
 
-from payments import services
-from payments.gateway import IntentState, WebhookEndpointCreated
-from payments.models import PaymentEvent
-from payments.stripe_gateway import intent_state
+from payments.errors import PaymentUnknown
+from payments.gateway import WebhookEndpointCreated
+from payments.services import outcomes
+from payments.stripe_gateway import charge_state, intent_state
+from payments.transitions import Actor
 
 logger = logging.getLogger(__name__)
 
-PAYMENT_INTENT_EVENTS = [
-    "payment_intent.succeeded",
-    "payment_intent.payment_failed",
-    "payment_intent.canceled",
-    "payment_intent.processing",
-    "payment_intent.requires_action",
-]
-ENABLED_EVENTS = [
-    *PAYMENT_INTENT_EVENTS,
-    "payment_intent.created",
-    "charge.succeeded",
-    "charge.failed",
-    "charge.refunded",
-    "refund.created",
-    "refund.updated",
-    "refund.failed",
-    "checkout.session.completed",
-    "checkout.session.expired",
-    "customer.created",
-    "customer.updated",
-    "product.created",
-    "product.updated",
-    "price.created",
-    "price.updated",
-    "payment_method.attached",
-    "payment_method.detached",
-    "setup_intent.succeeded",
-]
 
+@dataclass(frozen=True)
+class Route:
+    mirror: type[djstripe_models.StripeModel] | None
+    """dj-stripe's model of the event's object, whose fresh copy is preferred to the payload."""
+    mapper: Callable[[Mapping[str, Any]], Any]
+    """From the Stripe object (a dict) to the frozen state the service takes."""
+    service: Callable[..., Any]
+    """Called as `service(state, actor=Actor)`; idempotent and safe in any order."""
+
+
+def _record_intent(state: Any, *, actor: Actor) -> Any:
+    return outcomes.payment_record_outcome(intent=state, actor=actor)
+
+
+def _record_charge(state: Any, *, actor: Actor) -> Any:
+    return outcomes.payment_record_charge(charge=state, actor=actor)
+
+
+INTENT = Route(djstripe_models.PaymentIntent, intent_state, _record_intent)
+CHARGE = Route(djstripe_models.Charge, charge_state, _record_charge)
+
+TABLE: dict[str, Route] = {
+    "payment_intent.succeeded": INTENT,
+    "payment_intent.payment_failed": INTENT,
+    "payment_intent.canceled": INTENT,
+    "payment_intent.processing": INTENT,
+    "payment_intent.requires_action": INTENT,
+    "charge.succeeded": CHARGE,
+}
+
+ENABLED_EVENTS = sorted(
+    {
+        *TABLE,
+        # Mirrored by dj-stripe for the admin; no service of ours acts on them (yet).
+        "payment_intent.created",
+        "charge.failed",
+        "charge.refunded",
+        "refund.created",
+        "refund.updated",
+        "refund.failed",
+        "checkout.session.completed",
+        "checkout.session.expired",
+        "customer.created",
+        "customer.updated",
+        "product.created",
+        "product.updated",
+        "price.created",
+        "price.updated",
+        "payment_method.attached",
+        "payment_method.detached",
+        "setup_intent.succeeded",
+    }
+)
+"""What the app's webhook endpoint subscribes to."""
 
 UNKNOWN_PAYMENT_PATIENCE = timedelta(hours=1)
 """How long an event naming a payment we lack is refused (so Stripe redelivers it) before it is
@@ -58,27 +90,25 @@ taken for another environment's and acknowledged, rather than failing until Stri
 the endpoint."""
 
 
-@djstripe_receiver(PAYMENT_INTENT_EVENTS)
-def on_payment_intent_event(sender: Any, event: djstripe_models.Event, **kwargs: Any) -> None:
+@djstripe_receiver(list(TABLE))
+def on_event(sender: Any, event: djstripe_models.Event, **kwargs: Any) -> None:
+    route = TABLE[event.type]
+    actor = Actor.webhook(event_id=event.id, event_type=event.type)
     try:
-        services.payment_record_outcome(
-            intent=_current_intent(event),
-            source=PaymentEvent.Source.WEBHOOK,
-            stripe_event_id=event.id,
-            stripe_event_type=event.type,
-        )
-    except services.PaymentUnknown:
+        route.service(route.mapper(_current_object(event, route)), actor=actor)
+    except PaymentUnknown:
         if timezone.now() - event.created < UNKNOWN_PAYMENT_PATIENCE:
             raise
         logger.warning("Acknowledging %s for a payment we never had: %s", event.type, event.id)
 
 
-def _current_intent(event: djstripe_models.Event) -> IntentState:
-    """The intent as dj-stripe just re-fetched it (so a late event carries today's state),
-    falling back on the event's own copy."""
-    payload = event.data["object"]
-    mirrored = djstripe_models.PaymentIntent.objects.filter(id=payload["id"]).first()
-    return intent_state(mirrored.stripe_data if mirrored and mirrored.stripe_data else payload)
+def _current_object(event: djstripe_models.Event, route: Route) -> Mapping[str, Any]:
+    """The object as dj-stripe just re-fetched it, falling back on the event's own copy."""
+    payload: Mapping[str, Any] = event.data["object"]
+    if route.mirror is None:
+        return payload
+    mirrored = route.mirror.objects.filter(id=payload["id"]).first()
+    return mirrored.stripe_data if mirrored is not None and mirrored.stripe_data else payload
 
 
 def webhook_endpoint_store(*, created: WebhookEndpointCreated, djstripe_uuid: uuid.UUID) -> None:

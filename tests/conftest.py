@@ -7,8 +7,10 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from payments.gateway import _gateway, get_gateway
 from stripe_sandbox.testing import RunningSandbox, start_sandbox
 from tests.factories import UserFactory
+from tests.payments.fakes import FakeGateway
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -70,3 +72,14 @@ def sandbox(sandbox_server: RunningSandbox, settings) -> Iterator[RunningSandbox
     previous_base, stripe.api_base = stripe.api_base, sandbox_server.url  # dj-stripe's global
     yield sandbox_server
     stripe.api_base = previous_base
+
+
+@pytest.fixture
+def fake_gateway(settings) -> Iterator[FakeGateway]:
+    """The in-memory gateway, selected the way production selects Stripe's: by the setting."""
+    settings.PAYMENTS_GATEWAY = "tests.payments.fakes.FakeGateway"
+    _gateway.cache_clear()
+    gateway = get_gateway()
+    assert isinstance(gateway, FakeGateway)
+    yield gateway
+    _gateway.cache_clear()

@@ -6,8 +6,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from payments import selectors, services
+from payments import selectors
 from payments.api.filters import PaymentFilter
+from payments.api.idempotency import idempotent
 from payments.api.serializers import (
     PaymentCreateSerializer,
     PaymentDetailSerializer,
@@ -15,9 +16,10 @@ from payments.api.serializers import (
     PaymentStartedSerializer,
 )
 from payments.api.throttles import PaymentCreateIPThrottle, PaymentCreateUserThrottle
-from payments.idempotency import idempotent
+from payments.gateway import get_gateway
 from payments.models import Payment
-from payments.stripe_gateway import get_gateway
+from payments.services.outcomes import payment_refresh_if_stale
+from payments.services.purchase import payment_start
 
 
 class NewestFirst(CursorPagination):
@@ -54,7 +56,7 @@ class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses=PaymentDetailSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
-        payment = self._own_payment(pk)
+        payment = payment_refresh_if_stale(payment=self._own_payment(pk), gateway=get_gateway())
         return Response(PaymentDetailSerializer(payment).data)
 
     @extend_schema(
@@ -68,7 +70,7 @@ class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _start(self, request: Request) -> Response:
         serializer = PaymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        started = services.payment_start(
+        started = payment_start(
             learner=request.user,  # type: ignore[arg-type]
             course_slug=serializer.validated_data["course"],
             payment_method=serializer.validated_data["payment_method"],

@@ -99,7 +99,7 @@ def test_a_request_in_flight_answers_409_to_its_duplicate(sandbox, learner, lear
     IdempotencyRecord.objects.create(  # what the first request holds while it runs
         user=learner,
         key="k5",
-        endpoint="POST /api/v1/payments/",
+        endpoint="POST /api/v1/payments",
         request_fingerprint=hashlib.sha256(
             json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest(),
@@ -152,7 +152,7 @@ def test_a_request_abandoned_in_flight_is_taken_over_after_two_minutes(
     record = IdempotencyRecord.objects.create(
         user=learner,
         key="k6",
-        endpoint="POST /api/v1/payments/",
+        endpoint="POST /api/v1/payments",
         request_fingerprint=hashlib.sha256(
             json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest(),

@@ -81,6 +81,10 @@ def test_three_d_secure_approved_completes_the_purchase(sandbox, webhooks_to_liv
 
     wait_for(lambda: Payment.objects.get(pk=started["id"]).status == "succeeded")
     assert Enrollment.objects.filter(learner=learner, course=course).exists()
+    wait_for(lambda: Payment.objects.get(pk=started["id"]).card_last4 == "3184")
+    payment = Payment.objects.get(pk=started["id"])
+    assert payment.stripe_charge_id.startswith("ch_")
+    assert payment.paid_at is not None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from payments import webhooks
-from payments.stripe_gateway import get_gateway
+from payments.gateway import get_gateway
 
 
 class Command(BaseCommand):

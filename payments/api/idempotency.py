@@ -5,6 +5,10 @@ The first response to a (user, key) is stored and replayed for the same request 
 that arrives while the first is still running answers 409 and does nothing. Responses that mean
 "try again" (409, 429, 5xx) are not stored, so a retry with the same key runs again. Records are
 ignored, then replaced, after `TTL`.
+
+It is an HTTP concern, so it lives with the views; domain errors raised while running are
+rendered by the caller's `render_error`, so an endpoint with another error contract (the seed
+documents' `{"error": "..."}`) stores and replays its answers in its own shape.
 """
 
 import hashlib
@@ -29,24 +33,37 @@ ABANDONED_AFTER = timedelta(minutes=2)
 NOT_STORED_STATUSES = {409, 429}
 
 
-def idempotent(request: Request, run: Callable[[], Response]) -> Response:
+ErrorRenderer = Callable[[AppError], Response]
+
+
+def render_api_error(error: AppError) -> Response:
+    """The native API's error shape."""
+    return api_exception_handler(error, {})
+
+
+def idempotent(
+    request: Request, run: Callable[[], Response], *, render_error: ErrorRenderer = render_api_error
+) -> Response:
     """Run `run()` at most once per idempotency key (when the client sent one)."""
     key = request.headers.get(HEADER)
     if key is None:
         return run()
-    if not 0 < len(key) <= 255 or not key.isprintable():
-        raise InvalidIdempotencyKey()
-    endpoint = f"{request.method} {request.path}"
-    fingerprint = _fingerprint(request)
     user_id = request.user.pk
     assert user_id is not None  # money-moving endpoints require authentication
-    record, replay = _claim(user_id, key, endpoint, fingerprint)
+    # The trailing slash is optional on every route: both spellings are one endpoint.
+    endpoint = f"{request.method} {request.path.rstrip('/')}"
+    try:
+        if not 0 < len(key) <= 255 or not key.isprintable():
+            raise InvalidIdempotencyKey()
+        record, replay = _claim(user_id, key, endpoint, _fingerprint(request))
+    except AppError as error:
+        return render_error(error)
     if replay is not None:
         return replay
     try:
         response = run()
     except AppError as error:  # a decline, a conflict...: an answer like any other
-        response = api_exception_handler(error, {})
+        response = render_error(error)
     except BaseException:  # invalid input or a crash: nothing to replay, the key stays free
         record.delete()
         raise

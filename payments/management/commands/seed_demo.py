@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from courses.models import Course
-from courses.services import course_sync_to_stripe
-from payments.stripe_gateway import get_gateway
+from payments.gateway import get_gateway
+from payments.services.catalog import course_sync_to_stripe
 
 DEMO_USERS = (
     {"email": "admin@coursepay.local", "password": "coursepay-admin", "name": "Demo Admin"},
