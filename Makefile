@@ -37,8 +37,11 @@ bench: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/coursepay_bench} \
 	  $(PY) bench/purchase.py --learners 16 --courses 25 --concurrency 8
 
+# The suite under coverage.py; payments/ must keep every line and 95% of branches covered.
 test: install
-	$(PY) -m pytest
+	$(PY) -m coverage erase
+	$(PY) -m coverage run -m pytest $(PYTEST_ARGS)
+	$(PY) tests/coverage_gate.py --lines 100 --branches 95
 
 lint: install
 	$(VENV)/bin/ruff check .

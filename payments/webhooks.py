@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Route:
-    mirror: type[djstripe_models.StripeModel] | None
+    mirror: type[djstripe_models.StripeModel]
     """dj-stripe's model of the event's object, whose fresh copy is preferred to the payload."""
     mapper: Callable[[Mapping[str, Any]], Any]
     """From the Stripe object (a dict) to the frozen state the service takes."""
@@ -105,8 +105,6 @@ def on_event(sender: Any, event: djstripe_models.Event, **kwargs: Any) -> None:
 def _current_object(event: djstripe_models.Event, route: Route) -> Mapping[str, Any]:
     """The object as dj-stripe just re-fetched it, falling back on the event's own copy."""
     payload: Mapping[str, Any] = event.data["object"]
-    if route.mirror is None:
-        return payload
     mirrored = route.mirror.objects.filter(id=payload["id"]).first()
     return mirrored.stripe_data if mirrored is not None and mirrored.stripe_data else payload
 

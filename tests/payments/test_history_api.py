@@ -105,3 +105,9 @@ def test_the_course_catalog_is_public_and_hides_inactive_courses(api_client: API
     assert [c["slug"] for c in listing["results"]] == ["on-sale"]
     assert (detail["price_amount"], detail["currency"]) == (3000, "jpy")
     assert api_client.get("/api/v1/courses/retired/").status_code == 404
+
+
+def test_the_schema_documents_the_payments_api(api_client) -> None:
+    schema = api_client.get("/api/schema/?format=json").json()
+
+    assert {"/api/v1/payments/", "/api/v1/payments/{id}/"} <= set(schema["paths"])

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -164,3 +164,46 @@ def test_a_request_abandoned_in_flight_is_taken_over_after_two_minutes(
     response = buy(learner_client, body, "k6")
 
     assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_an_unprintable_key_is_refused_with_400(sandbox, learner_client) -> None:
+    response = buy(learner_client, {"course": "any"}, "bad\tkey")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_idempotency_key"
+
+
+@pytest.mark.django_db
+def test_a_key_whose_holder_lets_go_while_we_claim_it_is_claimed(
+    sandbox, learner_client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    course = CourseFactory.create()
+    create, clashes = IdempotencyRecord.objects.create, [IntegrityError("held")]
+
+    def clash_once(**fields):
+        if clashes:  # the holder's row was there at our insert, and is gone when we look
+            raise clashes.pop()
+        return create(**fields)
+
+    monkeypatch.setattr(IdempotencyRecord.objects, "create", clash_once)
+
+    response = buy(learner_client, {"course": course.slug}, "k-race")
+
+    assert response.status_code == 201
+    assert IdempotencyRecord.objects.get(key="k-race").response_status == 201
+
+
+@pytest.mark.django_db
+def test_a_key_that_keeps_changing_hands_answers_409_retryable(
+    sandbox, learner_client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def always_clash(**fields):
+        raise IntegrityError("held")
+
+    monkeypatch.setattr(IdempotencyRecord.objects, "create", always_clash)
+
+    response = buy(learner_client, {"course": "any"}, "k-busy")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["retryable"] is True
