@@ -18,7 +18,8 @@ class CannedStripe:
     """A server that answers every request with one canned Stripe answer."""
 
     def __init__(self) -> None:
-        self.status, self.body, self.requests = 200, {}, 0
+        self.status, self.requests = 200, 0
+        self.body: dict[str, object] = {}
         canned = self
 
         class Handler(BaseHTTPRequestHandler):
