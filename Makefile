@@ -22,7 +22,7 @@ install: $(VENV)/bin/uv
 run: export STRIPE_API_BASE ?= http://127.0.0.1:$(SANDBOX_PORT)
 run: install
 	@mkdir -p var/mail var/static
-	$(PY) manage.py migrate --no-input
+	$(PY) manage.py db_prepare
 	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.json & \
 	  SANDBOX=$$!; trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
 	  for _ in $$(seq 50); do $(PY) -c "$(SANDBOX_HEALTHY)" 2>/dev/null && break; sleep 0.2; done; \
