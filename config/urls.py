@@ -5,6 +5,7 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config import exceptions, health
+from payments.api.stripe_webhook import stripe_webhook
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -20,7 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    path("stripe/webhook/<uuid:uuid>/", stripe_webhook, name="stripe-webhook"),
 ]
 
 

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -6,7 +7,8 @@ from config.errors import AppError
 from courses.admin import CourseAdmin
 from courses.models import Course
 from payments.gateway import get_gateway
-from payments.models import Payment, PaymentEvent
+from payments.inbox import inbox_reprocess
+from payments.models import InboxEvent, Payment, PaymentEvent
 from payments.services.catalog import course_sync_to_stripe
 
 
@@ -67,3 +69,26 @@ class CatalogCourseAdmin(CourseAdmin):
             self.message_user(
                 request, f"Saved, but Stripe was not updated: {error.message}", messages.WARNING
             )
+
+
+@admin.register(InboxEvent)
+class InboxEventAdmin(admin.ModelAdmin):
+    """Stripe's events as received; a failed one can be given a new round of attempts."""
+
+    list_display = ("received_at", "event_type", "object_id", "status", "attempts", "last_error")
+    list_filter = ("status", "event_type")
+    search_fields = ("event_id", "object_id")
+    readonly_fields = [field.name for field in InboxEvent._meta.fields]
+    actions = ("reprocess",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description="Reprocess the selected failed events", permissions=("change",))
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[InboxEvent]) -> None:
+        queued = inbox_reprocess(events=queryset)
+        self.message_user(request, f"{queued} failed event(s) queued for processing again.")

@@ -5,4 +5,7 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self) -> None:
-        from payments import webhooks  # noqa: F401  (connects the dj-stripe receivers)
+        from payments import (  # noqa: F401  (dj-stripe receivers; Celery tasks)
+            inbox,
+            webhooks,
+        )

@@ -14,7 +14,7 @@ refused), `GatewayUnavailable` (unreachable, slow, rate-limited, 5xx, or out of 
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -141,6 +141,13 @@ class PaymentGateway(Protocol):
         self, *, url: str, events: list[str], metadata: Mapping[str, str]
     ) -> WebhookEndpointCreated:
         """Register where the processor sends events; the answer holds the signing secret."""
+        ...
+
+    def webhook_event_verify(
+        self, *, payload: bytes, signature: str, secret: str
+    ) -> Mapping[str, Any] | None:
+        """The event a webhook request carries if its signature is the processor's (and fresh),
+        else None. Makes no call."""
         ...
 
 

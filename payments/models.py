@@ -151,3 +151,39 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class InboxEvent(models.Model):
+    """A Stripe event as it arrived: stored before Stripe is answered, processed after.
+
+    One row per event id (Stripe delivers at least once). Events of one Stripe object are
+    processed in order of arrival, one worker at a time; a failure is retried with back-off
+    until `payments.inbox.MAX_ATTEMPTS`, then waits, failed, for a person to reprocess it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSED = "processed"
+        FAILED = "failed"
+
+    event_id = models.CharField(max_length=255, unique=True)
+    event_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=255, help_text="Events of one object queue here.")
+    payload = models.JSONField()
+    endpoint_id = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-received_at", "-id")
+        indexes = [
+            models.Index(fields=("object_id", "status", "received_at")),
+            models.Index(fields=("status", "received_at")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} ({self.status})"

@@ -7,6 +7,7 @@ logged 500. Every call and retry fits in the current request's budget (`config.d
 """
 
 import functools
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +34,8 @@ RESERVE_SECONDS = 0.2
 MIN_ATTEMPT_SECONDS = 0.1
 """An attempt with less time than this left is not started: it could not succeed."""
 INTENT_EXPAND = ["latest_charge"]
+WEBHOOK_TOLERANCE_SECONDS = 300
+"""Stripe's own default: a signed delivery older than this is refused (replays)."""
 """The charge comes with the intent, so what paid (card, charge id) costs no extra call."""
 
 
@@ -322,3 +325,16 @@ class StripeGateway:
             )
         secret = endpoint.secret or ""
         return WebhookEndpointCreated(id=endpoint.id, secret=secret, url=endpoint.url)
+
+    def webhook_event_verify(
+        self, *, payload: bytes, signature: str, secret: str
+    ) -> Mapping[str, Any] | None:
+        try:
+            body = payload.decode()
+            stripe.WebhookSignature.verify_header(
+                body, signature, secret, WEBHOOK_TOLERANCE_SECONDS
+            )
+            event = json.loads(body)
+        except (stripe.SignatureVerificationError, ValueError):  # bad signature, JSON or UTF-8
+            return None
+        return event if isinstance(event, dict) else None

@@ -5,8 +5,10 @@ PaymentMethod whose id contains "Declined", as Stripe's test cards do.
 """
 
 import itertools
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from payments.errors import IntentStateConflict, PaymentDeclined
 from payments.gateway import ChargeState, IntentState, WebhookEndpointCreated
@@ -115,3 +117,10 @@ class FakeGateway:
     ) -> WebhookEndpointCreated:
         self.calls.append("webhook_endpoint_create")
         return WebhookEndpointCreated(id=f"we_fake{next(self._ids)}", secret="whsec_fake", url=url)
+
+    def webhook_event_verify(
+        self, *, payload: bytes, signature: str, secret: str
+    ) -> Mapping[str, Any] | None:
+        self.calls.append("webhook_event_verify")
+        event = json.loads(payload)
+        return event if signature == f"fake:{secret}" else None

@@ -29,7 +29,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Webhook endpoint for {base_url} already registered.")
             return
         endpoint_uuid = uuid.uuid4()
-        path = reverse("djstripe:djstripe_webhook_by_uuid", kwargs={"uuid": endpoint_uuid})
+        path = reverse("stripe-webhook", kwargs={"uuid": endpoint_uuid})
         created = get_gateway().webhook_endpoint_create(
             url=f"{base_url}{path}",
             events=webhooks.ENABLED_EVENTS,
