@@ -17,6 +17,7 @@ the request that delivered it, as dj-stripe did; its retries wait for the sweep 
 
 import logging
 import random
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
@@ -51,34 +52,50 @@ class InvalidDelivery(Exception):
 
 
 def inbox_receive(*, endpoint_uuid: uuid.UUID, payload: bytes, signature: str) -> None:
-    """Store a signed delivery once and have it processed after commit."""
-    endpoint = (
-        djstripe_models.WebhookEndpoint.objects.filter(djstripe_uuid=endpoint_uuid)
-        .only("id", "secret")
-        .first()
-    )
-    if endpoint is None:
-        raise UnknownEndpoint()
-    event = get_gateway().webhook_event_verify(
-        payload=payload, signature=signature, secret=endpoint.secret
-    )
+    """Store a signed delivery once and have it processed after it is stored.
+
+    One statement (an insert that ignores a duplicate event id), committed on its own, then one
+    enqueue: this is all Stripe waits for.
+    """
+    endpoint_id, secret = _endpoint(endpoint_uuid)
+    event = get_gateway().webhook_event_verify(payload=payload, signature=signature, secret=secret)
     if event is None or not _well_formed(event):
         raise InvalidDelivery()
     object_id = event["data"]["object"]["id"]
-    with transaction.atomic():
-        InboxEvent.objects.bulk_create(
-            [
-                InboxEvent(
-                    event_id=event["id"],
-                    event_type=event["type"],
-                    object_id=object_id,
-                    payload=event,
-                    endpoint_id=endpoint.id,
-                )
-            ],
-            ignore_conflicts=True,  # a duplicate delivery: already stored
-        )
-        transaction.on_commit(lambda: _enqueue(object_id))
+    InboxEvent.objects.bulk_create(
+        [
+            InboxEvent(
+                event_id=event["id"],
+                event_type=event["type"],
+                object_id=object_id,
+                payload=event,
+                endpoint_id=endpoint_id,
+            )
+        ],
+        ignore_conflicts=True,  # a duplicate delivery: already stored
+    )
+    transaction.on_commit(lambda: _enqueue(object_id))  # at once, unless inside a transaction
+
+
+_endpoints: dict[uuid.UUID, tuple[float, str, str]] = {}
+ENDPOINT_CACHE_SECONDS = 60.0
+
+
+def _endpoint(endpoint_uuid: uuid.UUID) -> tuple[str, str]:
+    """The endpoint's id and signing secret, remembered for a minute by each process: every
+    delivery needs them and they change only when an endpoint is replaced."""
+    cached = _endpoints.get(endpoint_uuid)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1], cached[2]
+    found = (
+        djstripe_models.WebhookEndpoint.objects.filter(djstripe_uuid=endpoint_uuid)
+        .values_list("id", "secret")
+        .first()
+    )
+    if found is None:
+        raise UnknownEndpoint()
+    _endpoints[endpoint_uuid] = (time.monotonic() + ENDPOINT_CACHE_SECONDS, *found)
+    return found
 
 
 def _well_formed(event: Mapping[str, Any]) -> bool:

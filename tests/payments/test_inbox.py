@@ -39,14 +39,18 @@ def event(event_id: str, object_id: str = "pi_1", event_type: str = "payment_int
     return {"id": event_id, "type": event_type, "data": {"object": {"id": object_id}}}
 
 
+def signature_for(endpoint, payload: str, secret: str | None = None) -> str:
+    timestamp = int(time.time())
+    digest = stripe.WebhookSignature._compute_signature(
+        f"{timestamp}.{payload}", secret or endpoint.secret
+    )
+    return f"t={timestamp},v1={digest}"
+
+
 def deliver(client, endpoint, body, *, secret: str | None = None, signature: str | None = None):
     payload = body if isinstance(body, str) else json.dumps(body)
     if signature is None:
-        timestamp = int(time.time())
-        digest = stripe.WebhookSignature._compute_signature(
-            f"{timestamp}.{payload}", secret or endpoint.secret
-        )
-        signature = f"t={timestamp},v1={digest}"
+        signature = signature_for(endpoint, payload, secret)
     headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature else {}
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post(
@@ -304,3 +308,21 @@ def test_the_periodic_sweep_task_runs_the_sweep(processed) -> None:
     inbox.inbox_sweep_task.delay()
 
     assert processed == ["evt_due"]
+
+
+@pytest.mark.django_db
+def test_acknowledging_a_delivery_costs_one_statement(
+    endpoint, client, processed, django_assert_num_queries
+) -> None:
+    deliver(client, endpoint, event("evt_warm", object_id="pi_warm"))  # the endpoint is remembered
+    processed.clear()
+
+    with django_assert_num_queries(1):
+        response = client.post(
+            f"/stripe/webhook/{endpoint.djstripe_uuid}/",
+            data=json.dumps(event("evt_1")),
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature_for(endpoint, json.dumps(event("evt_1"))),
+        )
+
+    assert response.status_code == 200

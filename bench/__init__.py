@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints both sides of its comparison from one run (see RESULTS.md)."""
