@@ -15,6 +15,7 @@ from stripe.params import (
 )
 
 from stripe_sandbox import shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import payment_methods
 from stripe_sandbox.resources.common import (
     live,
@@ -25,7 +26,15 @@ from stripe_sandbox.resources.common import (
 from stripe_sandbox.routing import Call, Includer, JsonObject, Router
 from stripe_sandbox.store import Store, random_token
 
-router = Router()
+CUSTOMER = Resource(
+    stripe.Customer,
+    "cus_",
+    14,
+    includable=frozenset(
+        {"cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax", "tax_ids"}
+    ),
+)
+router = Router((CUSTOMER,))
 
 # Parameters stored unchanged on the Customer; `""` (Stripe's "unset") stores null.
 _PLAIN_FIELDS = (
@@ -85,9 +94,8 @@ def create(call: Call) -> JsonObject:
 
 def create_from(call: Call, params: JsonObject) -> JsonObject:
     """A Customer from create parameters (also the one Checkout creates for a shopper)."""
-    customer_id = call.store.new_id("customer")
-    customer = shapes.build(
-        stripe.Customer,
+    customer_id = CUSTOMER.new_id()
+    customer = CUSTOMER.build(
         id=customer_id,
         balance=0,
         created=call.now(),

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from stripe_sandbox import cards, errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import payment_methods
 from stripe_sandbox.resources.common import live
 from stripe_sandbox.routing import Call, JsonObject
@@ -50,18 +51,17 @@ def automatic_payment_methods(resource: type[Any], params: JsonObject) -> JsonOb
     )
 
 
-def create_intent(call: Call, resource: type[Any], params: JsonObject, **fields: Any) -> JsonObject:
-    """Store and announce (`<object>.created`) a new intent of `resource` from create
+def create_intent(call: Call, kind: Resource, params: JsonObject, **fields: Any) -> JsonObject:
+    """Store and announce (`<object>.created`) a new intent of `kind` from create
     parameters: the customer must be live and the PaymentMethod is resolved, then the fields
     every intent sets alike, then the resource's own `fields`. The caller confirms it."""
     if params.get("customer"):
         live(call.store, "customer", params["customer"], param="customer")
     payment_method = requested_payment_method(call, params)
-    intent_id = call.store.new_id(resource.OBJECT_NAME)
-    intent = shapes.build(
-        resource,
+    intent_id = kind.new_id()
+    intent = kind.build(
         id=intent_id,
-        automatic_payment_methods=automatic_payment_methods(resource, params),
+        automatic_payment_methods=automatic_payment_methods(kind.cls, params),
         client_secret=f"{intent_id}_secret_{random_token(25)}",
         created=call.now(),
         customer=params.get("customer") or None,

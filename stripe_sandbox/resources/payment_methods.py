@@ -21,6 +21,7 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards, errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources.common import (
     apply_changes,
     live,
@@ -31,7 +32,8 @@ from stripe_sandbox.resources.common import (
 )
 from stripe_sandbox.routing import Call, JsonObject, Router
 
-router = Router()
+PAYMENT_METHOD = Resource(stripe.PaymentMethod, "pm_", 24)
+router = Router((PAYMENT_METHOD,))
 
 TEST_EXPIRY = (12, 2034)
 
@@ -46,9 +48,8 @@ def create_card(
     metadata: dict[str, str] | None = None,
 ) -> JsonObject:
     details = billing_details or {}
-    payment_method = shapes.build(
-        stripe.PaymentMethod,
-        id=call.store.new_id("payment_method"),
+    payment_method = PAYMENT_METHOD.build(
+        id=PAYMENT_METHOD.new_id(),
         allow_redisplay="unspecified",
         billing_details=shapes.nested(
             stripe.PaymentMethod.BillingDetails,

@@ -21,6 +21,7 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import intents, payment_methods
 from stripe_sandbox.resources.common import (
     apply_changes,
@@ -31,7 +32,8 @@ from stripe_sandbox.resources.common import (
 )
 from stripe_sandbox.routing import Call, JsonObject, Router
 
-router = Router()
+SETUP_INTENT = Resource(stripe.SetupIntent, "seti_", 24)
+router = Router((SETUP_INTENT,))
 
 CONFIRMABLE = frozenset({"requires_payment_method", "requires_confirmation", "requires_action"})
 CANCELABLE = CONFIRMABLE
@@ -44,7 +46,7 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
     """A SetupIntent from create parameters (also what Checkout and Subscriptions create)."""
     setup_intent = intents.create_intent(
         call,
-        stripe.SetupIntent,
+        SETUP_INTENT,
         params,
         payment_method_options={
             "card": {
