@@ -143,6 +143,13 @@ def update(call: Call) -> JsonObject:
     requested = intents.requested_payment_method(call, params)
     if requested:
         fields.update(payment_method=requested["id"], status="requires_confirmation")
+    payment_method_id = fields.get("payment_method", payment_intent["payment_method"])
+    if payment_method_id:
+        intents.require_usable_by(
+            fields.get("customer", payment_intent["customer"]),
+            call.store.get("payment_method", payment_method_id),
+            noun="PaymentIntent",
+        )
     apply_changes(payment_intent, fields)
     return payment_intent
 
@@ -156,9 +163,7 @@ def confirm_route(call: Call) -> JsonObject:
 def confirm(call: Call, payment_intent: JsonObject, params: JsonObject) -> JsonObject:
     """Confirm with the intent's PaymentMethod (or `params["payment_method"]`)."""
     intents.require_status(payment_intent, "confirm", CONFIRMABLE)
-    requested = intents.requested_payment_method(call, params)
-    if requested:
-        payment_intent["payment_method"] = requested["id"]
+    intents.use_requested_payment_method(call, payment_intent, params)
     for name in ("receipt_email", "setup_future_usage"):
         if name in params:
             payment_intent[name] = params[name] or None

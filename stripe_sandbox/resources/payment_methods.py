@@ -21,6 +21,7 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards, errors, shapes
+from stripe_sandbox.hooks import Hook
 from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources.common import (
     apply_changes,
@@ -34,6 +35,9 @@ from stripe_sandbox.routing import Call, JsonObject, Router
 
 PAYMENT_METHOD = Resource(stripe.PaymentMethod, "pm_", 24)
 router = Router((PAYMENT_METHOD,))
+
+DETACHED: Hook[[Call, JsonObject, str]] = Hook("a PaymentMethod was detached from a Customer")
+"""Fired after `payment_method.detached` with the PaymentMethod and the Customer it left."""
 
 TEST_EXPIRY = (12, 2034)
 
@@ -159,8 +163,10 @@ def detach(call: Call) -> JsonObject:
             f"The payment method {payment_method['id']} is not attached to a customer so "
             "detachment is impossible."
         )
+    customer_id = payment_method["customer"]
     previous = apply_changes(payment_method, {"customer": None})
     call.emit("payment_method.detached", payment_method, previous)
+    DETACHED(call, payment_method, customer_id)
     return payment_method
 
 

@@ -82,6 +82,13 @@ def update(call: Call) -> JsonObject:
     requested = intents.requested_payment_method(call, call.params)
     if requested:
         fields.update(payment_method=requested["id"], status="requires_confirmation")
+    payment_method_id = fields.get("payment_method", setup_intent["payment_method"])
+    if payment_method_id:
+        intents.require_usable_by(
+            fields.get("customer", setup_intent["customer"]),
+            call.store.get("payment_method", payment_method_id),
+            noun="SetupIntent",
+        )
     apply_changes(setup_intent, fields)
     return setup_intent
 
@@ -93,9 +100,7 @@ def confirm_route(call: Call) -> JsonObject:
 
 def confirm(call: Call, setup_intent: JsonObject, params: JsonObject) -> JsonObject:
     intents.require_status(setup_intent, "confirm", CONFIRMABLE)
-    requested = intents.requested_payment_method(call, params)
-    if requested:
-        setup_intent["payment_method"] = requested["id"]
+    intents.use_requested_payment_method(call, setup_intent, params)
     payment_method = intents.payment_method_to_confirm(call, setup_intent)
     card = cards.for_payment_method(payment_method)
     if card.authentication is not cards.Authentication.NEVER:

@@ -54,6 +54,8 @@ FAMILIES = (
 )
 
 # --- Reactions: when <moment> in a lower family, <listener> in a higher one ---------------
+# A detached PaymentMethod stops being its former Customer's default.
+payment_methods.DETACHED.connect(customers.forget_default_payment_method)
 # A PaymentIntent that collects a subscription's invoice pays it and activates the subscription.
 payment_intents.SUCCEEDED.connect(subscriptions.pay_invoice_of)
 # Checkout in subscription mode creates the subscription when the shopper pays.
