@@ -42,8 +42,9 @@ def health(call: Call) -> JsonObject:
     return {"status": "ok", "account": platform_account(call)["id"], "now": call.now()}
 
 
-@router.post("/_sandbox/reset")
+@router.post("/_sandbox/reset", locked=False)
 def reset(call: Call) -> JsonObject:
+    """Everything back to empty once the webhooks already on the wire are answered."""
     _controls(call).reset()
     return {"reset": True}
 

@@ -112,6 +112,9 @@ class Route:
     and pages."""
     pattern: re.Pattern[str]
     is_page: bool = False
+    locked: bool = True
+    """Whether the handler runs under the store lock (all but the control API's reset, which
+    waits for webhook deliveries that need the lock)."""
 
     @property
     def is_control(self) -> bool:
@@ -128,8 +131,10 @@ class Router:
     def get(self, template: str, params: type | None = None) -> Callable[[Handler], Handler]:
         return self._register("GET", template, params)
 
-    def post(self, template: str, params: type | None = None) -> Callable[[Handler], Handler]:
-        return self._register("POST", template, params)
+    def post(
+        self, template: str, params: type | None = None, *, locked: bool = True
+    ) -> Callable[[Handler], Handler]:
+        return self._register("POST", template, params, locked=locked)
 
     def delete(self, template: str, params: type | None = None) -> Callable[[Handler], Handler]:
         return self._register("DELETE", template, params)
@@ -162,10 +167,12 @@ class Router:
         raise errors.route_missing(method, path)
 
     def _register(
-        self, method: str, template: str, params: type | None
+        self, method: str, template: str, params: type | None, *, locked: bool = True
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method, template, handler, params, _compile(template)))
+            self.routes.append(
+                Route(method, template, handler, params, _compile(template), locked=locked)
+            )
             return handler
 
         return register
