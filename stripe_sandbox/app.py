@@ -34,6 +34,7 @@ from stripe_sandbox.resources.account import ACCOUNT
 from stripe_sandbox.resources.wiring import router as api_router
 from stripe_sandbox.routing import Call, Context, Page, Route, Router
 from stripe_sandbox.store import Store, random_token
+from stripe_sandbox.timers import Timers
 from stripe_sandbox.webhooks import DEFAULT_RETRY_SCHEDULE, WebhookDispatcher
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ class Sandbox:
             self.store, retry_schedule=retry_schedule, timeout=webhook_timeout
         )
         self.events = EventLog(self.store, self.clock, self.dispatcher, API_VERSION)
-        self.context = Context(self.store, self.clock, self.events)
+        self.timers = Timers(self.store, self.clock)
+        self.context = Context(self.store, self.clock, self.events, self.timers)
         """All a request handler sees of the sandbox."""
         self.router = Router()
         self.router.include(control_router)
@@ -111,8 +113,10 @@ class Sandbox:
             self.persister.load()
             self.persister.start()
         self.dispatcher.start()
+        self.timers.start()
 
     def stop(self) -> None:
+        self.timers.stop()
         self.dispatcher.stop()
         if self.persister:
             self.persister.stop()
@@ -123,8 +127,10 @@ class Sandbox:
         webhook of the state before reaches a receiver afterwards. Called without the store
         lock: a delivery in flight takes it to finish."""
         self.faults.clear()
+        self.timers.reset()
         self.dispatcher.reset()
         with self.store.lock:
+            self.timers.reset()
             self.store.reset()
             self.idempotency.reset()
             self.clock.reset()

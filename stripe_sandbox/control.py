@@ -11,6 +11,7 @@ from stripe_sandbox import errors, shapes
 from stripe_sandbox.resources import (
     checkout_sessions,
     payment_intents,
+    refunds,
     setup_intents,
     subscriptions,
 )
@@ -142,6 +143,25 @@ def complete_checkout(call: Call) -> JsonObject:
 @router.post("/_sandbox/checkout/sessions/{id}/expire")
 def expire_checkout(call: Call) -> JsonObject:
     return checkout_sessions.expire(call, checkout_sessions.current(call, call.path["id"]))
+
+
+@router.post("/_sandbox/refunds/{id}/fail")
+def fail_refund(call: Call) -> JsonObject:
+    """The card network returns a refund now: `{"failure_reason"?: "..."}` (Stripe's values;
+    `expired_or_canceled_card` by default). For a pending or a succeeded refund."""
+    reason = call.params.get("failure_reason", refunds.TEST_CARD_FAILURE_REASON)
+    if reason not in refunds.FAILURE_REASONS:
+        raise errors.invalid_request(
+            f"Invalid failure_reason: must be one of {', '.join(refunds.FAILURE_REASONS)}",
+            param="failure_reason",
+        )
+    return refunds.fail(call, call.path["id"], str(reason))
+
+
+@router.post("/_sandbox/refunds/{id}/succeed")
+def settle_refund(call: Call) -> JsonObject:
+    """A pending refund reaches the card now."""
+    return refunds.settle(call, call.path["id"])
 
 
 @router.post("/_sandbox/faults")

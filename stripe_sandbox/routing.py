@@ -21,6 +21,7 @@ from stripe_sandbox.clock import Clock
 from stripe_sandbox.events import EventLog, RequestInfo
 from stripe_sandbox.resource import Resource
 from stripe_sandbox.store import JsonObject, Store
+from stripe_sandbox.timers import Timers
 
 if TYPE_CHECKING:
     from stripe_sandbox.faults import FaultTable
@@ -36,6 +37,7 @@ class Context:
     store: Store
     clock: Clock
     events: EventLog
+    timers: Timers
 
 
 class Controls(Protocol):
@@ -75,6 +77,16 @@ class Call:
 
     def now(self) -> int:
         return self.context.clock.timestamp()
+
+    def later(self, seconds: float, job: Callable[[Call], object]) -> None:
+        """Run `job` when the sandbox clock is `seconds` further, with a Call of its own: its
+        events carry no request, as Stripe's own changes do."""
+        context = self.context
+
+        def run() -> None:
+            job(Call(context, {}, {}, RequestInfo(None)))
+
+        context.timers.at(context.clock.now() + seconds, run)
 
     def emit(
         self,

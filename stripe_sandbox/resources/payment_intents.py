@@ -225,6 +225,8 @@ def _charge(
     charge = charges.create_charge(call, payment_intent, payment_method, None)
     payment_intent.update(latest_charge=charge["id"], last_payment_error=None, next_action=None)
     call.emit("charge.succeeded", charge)
+    if charge["captured"]:
+        charges.CAPTURED(call, charge)
     if payment_intent["setup_future_usage"] and payment_intent["customer"]:
         payment_methods.attach_to(call, payment_method["id"], payment_intent["customer"])
     if charge["captured"]:
@@ -285,7 +287,9 @@ def capture(call: Call) -> JsonObject:
         apply_changes(payment_intent, {"metadata": call.params["metadata"]})
     payment_intent.update(status="succeeded", amount_capturable=0, amount_received=amount)
     call.emit("charge.captured", charge, previous)
+    charges.CAPTURED(call, charge)
     call.emit("payment_intent.succeeded", payment_intent)
+    SUCCEEDED(call, payment_intent)
     return payment_intent
 
 

@@ -5,7 +5,7 @@ Families depend on each other in one direction only (an import graph without cyc
 
     common, intents (shared helpers)
     account, catalog, payment_methods, customers, charges, events, webhook_endpoints
-    payment_intents, setup_intents, ephemeral_keys, refunds
+    payment_intents, setup_intents, ephemeral_keys, refunds, disputes
     checkout_sessions
     subscriptions
 
@@ -26,6 +26,7 @@ from stripe_sandbox.resources import (
     charges,
     checkout_sessions,
     customers,
+    disputes,
     ephemeral_keys,
     events,
     payment_intents,
@@ -47,6 +48,7 @@ FAMILIES = (
     ephemeral_keys,
     charges,
     refunds,
+    disputes,
     checkout_sessions,
     subscriptions,
     events,
@@ -54,6 +56,8 @@ FAMILIES = (
 )
 
 # --- Reactions: when <moment> in a lower family, <listener> in a higher one ---------------
+# A captured payment by a dispute test card is disputed a little later.
+charges.CAPTURED.connect(disputes.open_for_test_card)
 # A detached PaymentMethod stops being its former Customer's default.
 payment_methods.DETACHED.connect(customers.forget_default_payment_method)
 # A PaymentIntent that collects a subscription's invoice pays it and activates the subscription.

@@ -113,3 +113,15 @@ def test_the_wait_is_bounded(client, sandbox, webhook_receiver) -> None:
     assert drained is False
     assert waited < 1
     assert sandbox.sandbox.dispatcher.reset() is True
+
+
+def test_reset_drops_what_the_sandbox_would_do_later(client, control, sandbox) -> None:
+    intent = client.v1.payment_intents.create(
+        {"amount": 5000, "currency": "usd", "payment_method": "pm_card_refundFail", "confirm": True}
+    )
+    client.v1.refunds.create({"payment_intent": intent.id})
+    assert sandbox.sandbox.timers.pending() == 1
+
+    control("/_sandbox/reset", {})
+
+    assert sandbox.sandbox.timers.pending() == 0
