@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ API_VERSION = _ApiVersion.CURRENT
 """The SDK's pinned version: what events carry and what answers without `Stripe-Version` use."""
 _UNKNOWN_ERROR = errors.StripeError(500, "An unknown error occurred.", error_type="api_error")
 SECRET_KEY_PREFIX = "sk_test_"
+API_VERSION_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
+"""`2023-10-16` (what mobile SDKs ask for) or a named release such as `2026-08-26.dahlia`."""
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
@@ -200,6 +203,8 @@ class Sandbox:
         assert route.params is not None
         params = validation.validate(route.params, raw)
         version_header = request.headers.get("Stripe-Version") or None
+        if version_header is not None and not API_VERSION_FORMAT.fullmatch(version_header):
+            raise errors.invalid_request(f"Invalid Stripe API version: {version_header[:64]}")
         version = version_header or API_VERSION
         key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         call = Call(

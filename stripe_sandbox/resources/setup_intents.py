@@ -21,6 +21,7 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards
+from stripe_sandbox.hooks import Hook
 from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import intents, payment_methods
 from stripe_sandbox.resources.common import (
@@ -34,6 +35,10 @@ from stripe_sandbox.routing import Call, JsonObject, Router
 
 SETUP_INTENT = Resource(stripe.SetupIntent, "seti_", 24)
 router = Router((SETUP_INTENT,))
+
+SUCCEEDED: Hook[[Call, JsonObject]] = Hook("a SetupIntent succeeded")
+"""Fired once `setup_intent.succeeded` is out: what waited for the card (a subscription) moves
+on."""
 
 CONFIRMABLE = frozenset({"requires_payment_method", "requires_confirmation", "requires_action"})
 CANCELABLE = CONFIRMABLE
@@ -144,6 +149,7 @@ def _save(
         payment_methods.attach_to(call, payment_method["id"], setup_intent["customer"])
     setup_intent.update(status="succeeded", last_setup_error=None, next_action=None)
     call.emit("setup_intent.succeeded", setup_intent)
+    SUCCEEDED(call, setup_intent)
     return setup_intent
 
 

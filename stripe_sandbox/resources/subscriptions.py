@@ -4,7 +4,10 @@ Create (`customer`, `items[][price]`, `payment_behavior=default_incomplete`) ope
 invoice, finalizes it and gives it a PaymentIntent: the subscription is `incomplete` until that
 PaymentIntent succeeds (the client confirms it with `latest_invoice.confirmation_secret`), then
 the invoice is paid and the subscription `active`. With a trial the first invoice is zero, the
-subscription is `trialing` and a SetupIntent (`pending_setup_intent`) collects the card.
+subscription is `trialing` and a SetupIntent (`pending_setup_intent`) collects the card; a
+first invoice of zero without a trial (a free price) makes it `active` at once, with the same
+SetupIntent. When that SetupIntent succeeds the card becomes the subscription's default (with
+`save_default_payment_method=on_subscription`) and `pending_setup_intent` is cleared.
 Dahlia shapes: billing periods live on the items, an invoice links its subscription through
 `parent.subscription_details` and its payment through `confirmation_secret`/`payments`.
 """
@@ -122,6 +125,8 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
     if trial_end:
         for item in items:
             item["current_period_end"] = trial_end
+    free = all(item["price"]["unit_amount"] * item["quantity"] == 0 for item in items)
+    nothing_due = trial_end is not None or free
     settings = params.get("payment_settings") or {}
     subscription = SUBSCRIPTION.build(
         id=subscription_id,
@@ -150,15 +155,15 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
             save_default_payment_method=settings.get("save_default_payment_method", "off"),
         ),
         start_date=now,
-        status="trialing" if trial_end else "incomplete",
+        status="trialing" if trial_end else "active" if free else "incomplete",
         trial_end=trial_end,
         trial_start=now if trial_end else None,
     )
     call.store.add(subscription)
-    invoice = _first_invoice(call, subscription, amount_due=0 if trial_end else None)
+    invoice = _first_invoice(call, subscription, amount_due=0 if nothing_due else None)
     subscription["latest_invoice"] = invoice["id"]
     call.emit("customer.subscription.created", subscription)
-    if trial_end:
+    if nothing_due:
         setup_intent = setup_intents.create_from(
             call, {"customer": customer["id"], "usage": "off_session"}
         )
@@ -340,6 +345,28 @@ def pay_invoice_of(call: Call, payment_intent: JsonObject) -> None:
         call.emit("customer.subscription.updated", subscription, previous)
 
 
+def save_pending_setup(call: Call, setup_intent: JsonObject) -> None:
+    """A SetupIntent succeeded: if it is a subscription's `pending_setup_intent`, its card
+    becomes the subscription's default (when the subscription saves it) and nothing is pending
+    any more."""
+    subscription = next(
+        (
+            subscription
+            for subscription in call.store.all("subscription")
+            if subscription["pending_setup_intent"] == setup_intent["id"]
+        ),
+        None,
+    )
+    if subscription is None:
+        return
+    changes: JsonObject = {"pending_setup_intent": None}
+    if subscription["payment_settings"]["save_default_payment_method"] == "on_subscription":
+        changes["default_payment_method"] = setup_intent["payment_method"]
+    previous = apply_changes(subscription, changes)
+    if previous:
+        call.emit("customer.subscription.updated", subscription, previous)
+
+
 @router.includable("invoice", "confirmation_secret")
 def _confirmation_secret(store: Store, invoice: JsonObject) -> JsonObject | None:
     payment_intent_id = _linked(store, invoice["id"])
@@ -482,9 +509,5 @@ def complete_checkout(call: Call, session: JsonObject, params: JsonObject) -> No
         if not checkout_sessions.intent_succeeded(call, setup_intent, params):
             return
         payment_method_id = setup_intent["payment_method"]
-        apply_changes(
-            subscription,
-            {"default_payment_method": payment_method_id, "pending_setup_intent": None},
-        )
     payment_method = call.store.get("payment_method", payment_method_id)
     checkout_sessions.finish(call, session, payment_method, payment_status="paid")

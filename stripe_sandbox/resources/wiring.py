@@ -62,6 +62,8 @@ charges.CAPTURED.connect(disputes.open_for_test_card)
 payment_methods.DETACHED.connect(customers.forget_default_payment_method)
 # A PaymentIntent that collects a subscription's invoice pays it and activates the subscription.
 payment_intents.SUCCEEDED.connect(subscriptions.pay_invoice_of)
+# A subscription's pending SetupIntent that succeeds saves its card as the default.
+setup_intents.SUCCEEDED.connect(subscriptions.save_pending_setup)
 # Checkout in subscription mode creates the subscription when the shopper pays.
 checkout_sessions.COMPLETERS["subscription"] = subscriptions.complete_checkout
 
