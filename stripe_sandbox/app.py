@@ -146,7 +146,10 @@ class Sandbox:
             fault = self.faults.take(request.method, request.path)
             if fault is not None and fault.latency_ms:
                 time.sleep(fault.latency_ms / 1000)
-            if fault is not None and fault.status:
+            if fault is not None and fault.timeout_ms is not None:
+                time.sleep(fault.timeout_ms / 1000)
+                response = HttpResponse(0, b"", drop_connection=True)
+            elif fault is not None and fault.status:
                 response = _error_response(fault.error())
             else:
                 response = self._route(request, request_id)

@@ -183,17 +183,16 @@ def clear_faults(call: Call) -> JsonObject:
 
 @router.post("/_sandbox/webhooks/chaos")
 def set_webhook_chaos(call: Call) -> JsonObject:
-    """`{"duplicate_rate": 0..1, "delay_ms": n, "reorder": bool, "seed": n}`; what is left out
-    is off. Applies to deliveries scheduled from now on."""
+    """`{"duplicate_rate": 0..1, "drop_rate": 0..1, "delay_ms": n, "reorder": bool, "seed": n}`;
+    what is left out is off. Applies to deliveries scheduled from now on."""
     params = call.params
-    unknown = set(params) - {"duplicate_rate", "delay_ms", "reorder", "seed"}
+    unknown = set(params) - {"duplicate_rate", "drop_rate", "delay_ms", "reorder", "seed"}
     if unknown:
         raise errors.parameter_unknown(sorted(unknown)[0])
-    rate = params.get("duplicate_rate", 0)
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
-        raise errors.invalid_request(
-            "Invalid duplicate_rate: a number from 0 to 1", param="duplicate_rate"
-        )
+    rates = {name: params.get(name, 0) for name in ("duplicate_rate", "drop_rate")}
+    for name, rate in rates.items():
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise errors.invalid_request(f"Invalid {name}: a number from 0 to 1", param=name)
     delay = params.get("delay_ms", 0)
     if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
         raise errors.invalid_request("Invalid delay_ms: milliseconds", param="delay_ms")
@@ -203,7 +202,13 @@ def set_webhook_chaos(call: Call) -> JsonObject:
     seed = params.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise errors.invalid_request("Invalid seed: an integer", param="seed")
-    chaos = Chaos(duplicate_rate=float(rate), delay_ms=delay, reorder=reorder, seed=seed)
+    chaos = Chaos(
+        duplicate_rate=float(rates["duplicate_rate"]),
+        delay_ms=delay,
+        reorder=reorder,
+        drop_rate=float(rates["drop_rate"]),
+        seed=seed,
+    )
     _controls(call).dispatcher.set_chaos(chaos)
     return chaos.as_json()
 

@@ -13,7 +13,12 @@ store lock, which a delivery in flight needs to finish.
 `Chaos` makes first deliveries behave as Stripe may: duplicated (each with probability
 `duplicate_rate`, seeded), delayed by `delay_ms`, or reordered (held for a short window, then
 sent newest first, one after another so the receiver sees exactly that order). Retries keep
-their schedule.
+their schedule. It also makes them fail as networks do: `drop_rate` loses a delivery for good
+(never sent, never retried, recorded as dropped), so the event stays undelivered to that
+endpoint and `GET /v1/events?delivery_success=false` lists it, as reconciliation expects.
+
+A deleted or disabled endpoint receives nothing more, retries included; its events still
+accrue and stay undelivered.
 """
 
 from __future__ import annotations
@@ -45,11 +50,15 @@ REORDER_WINDOW_SECONDS = 0.2
 """How long reordering holds deliveries when no `delay_ms` sets the window."""
 
 
+DROPPED = "dropped by webhook chaos"
+
+
 @dataclass(frozen=True)
 class Chaos:
     duplicate_rate: float = 0.0
     delay_ms: int = 0
     reorder: bool = False
+    drop_rate: float = 0.0
     seed: int | None = field(default=None, compare=False)
 
     def as_json(self) -> dict[str, object]:
@@ -158,6 +167,11 @@ class WebhookDispatcher:
             copies = 1
             if attempt == 1:
                 chaos = self.chaos
+                if chaos.drop_rate and self._random.random() < chaos.drop_rate:
+                    self._record(
+                        DeliveryAttempt(event_id, endpoint_id, 1, None, DROPPED, self._wall_clock())
+                    )
+                    return
                 at += chaos.delay_ms / 1000
                 if chaos.reorder:
                     at, sequence = self._reorder_slot(at), -sequence
@@ -205,6 +219,10 @@ class WebhookDispatcher:
             self._attempts.clear()
         return drained
 
+    def _record(self, attempt: DeliveryAttempt) -> None:
+        with self._attempts_lock:
+            self._attempts.append(attempt)
+
     def attempts(self) -> list[DeliveryAttempt]:
         with self._attempts_lock:
             return list(self._attempts)
@@ -239,7 +257,7 @@ class WebhookDispatcher:
                 return
             event = self._store.find(due.event_id)
             endpoint = self._store.find(due.endpoint_id)
-            if event is None or endpoint is None or endpoint.get("deleted"):
+            if event is None or endpoint is None or endpoint.get("status") != "enabled":
                 return
             payload = wire.encode_json(event)
             url, secret = endpoint["url"], endpoint["secret"]
@@ -250,8 +268,7 @@ class WebhookDispatcher:
         with self._store.lock:
             if due.generation != self._generation:
                 return
-            with self._attempts_lock:
-                self._attempts.append(attempt)
+            self._record(attempt)
             if attempt.succeeded:
                 event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
                 self._store.touch()
