@@ -226,3 +226,63 @@ def test_an_invalid_fault_is_refused(raw, spec) -> None:
 def _no_faults_left(raw) -> Iterator[None]:
     yield
     raw("DELETE", "/_sandbox/faults")
+
+
+def test_rated_faults_split_one_draw_as_a_soak_asks(raw, fault) -> None:
+    """20% errors (5xx or 429) and 10% lost answers on every API call, repeatable by seed."""
+    errors = fault(path="/v1/*", rate=0.2, status=[500, 503, 429], seed=11)
+    lost = fault(path="/v1/*", rate=0.1, drop_response=True)
+    outcomes: list[int | str] = []
+    for _ in range(400):
+        try:
+            outcomes.append(raw("GET", "/v1/customers").status)
+        except (http.client.RemoteDisconnected, ConnectionError):
+            outcomes.append("lost")
+
+    failed = [outcome for outcome in outcomes if outcome in (500, 503, 429)]
+    dropped = outcomes.count("lost")
+    assert 0.15 < len(failed) / 400 < 0.25
+    assert 0.06 < dropped / 400 < 0.14
+    assert set(failed) == {500, 503, 429}
+    assert outcomes.count(200) == 400 - len(failed) - dropped
+    listed = {f["id"]: f["fired"] for f in raw("GET", "/_sandbox/faults").body["data"]}
+    assert (listed[errors["id"]], listed[lost["id"]]) == (len(failed), dropped)
+
+
+def test_a_timeout_closes_the_connection_without_running_the_request(sandbox, raw, fault) -> None:
+    fault(method="POST", path="/v1/customers", count=1, timeout_ms=100)
+    parts = urlsplit(sandbox.url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    headers = {
+        "Authorization": f"Bearer {TEST_SECRET_KEY}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+    started = time.monotonic()
+    connection.request("POST", "/v1/customers", body="email=never@example.com", headers=headers)
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        connection.getresponse()
+    connection.close()
+
+    assert time.monotonic() - started >= 0.1
+    assert raw("GET", "/v1/customers").body["data"] == []
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"path": "/v1/*", "rate": 0.2, "status": []},
+        {"path": "/v1/*", "rate": 0.2, "status": [500, 404]},
+        {"path": "/v1/*", "rate": 0.2, "timeout_ms": -5},
+        {"path": "/v1/*", "rate": 0.2, "timeout_ms": 100, "status": 500},
+    ],
+)
+def test_an_invalid_soak_fault_is_refused(raw, spec) -> None:
+    response = raw(
+        "POST",
+        "/_sandbox/faults",
+        body=json.dumps(spec),
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status == 400

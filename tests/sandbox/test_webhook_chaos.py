@@ -76,12 +76,21 @@ def test_reset_turns_chaos_off(raw, control) -> None:
         "duplicate_rate": 0.0,
         "delay_ms": 0,
         "reorder": False,
+        "drop_rate": 0.0,
         "seed": None,
     }
 
 
 @pytest.mark.parametrize(
-    "body", ['{"duplicate_rate": 2}', '{"delay_ms": -1}', '{"reorder": "yes"}', '{"colour": 1}']
+    "body",
+    [
+        '{"duplicate_rate": 2}',
+        '{"drop_rate": -0.1}',
+        '{"drop_rate": true}',
+        '{"delay_ms": -1}',
+        '{"reorder": "yes"}',
+        '{"colour": 1}',
+    ],
 )
 def test_invalid_chaos_is_refused(raw, body) -> None:
     response = raw(
