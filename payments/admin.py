@@ -8,7 +8,7 @@ from courses.admin import CourseAdmin
 from courses.models import Course
 from payments.gateway import get_gateway
 from payments.inbox import inbox_reprocess
-from payments.models import InboxEvent, Payment, PaymentEvent
+from payments.models import InboxEvent, Payment, PaymentEvent, ReconciliationIssue
 from payments.services.catalog import course_sync_to_stripe
 
 
@@ -92,3 +92,17 @@ class InboxEventAdmin(admin.ModelAdmin):
     def reprocess(self, request: HttpRequest, queryset: QuerySet[InboxEvent]) -> None:
         queued = inbox_reprocess(events=queryset)
         self.message_user(request, f"{queued} failed event(s) queued for processing again.")
+
+
+@admin.register(ReconciliationIssue)
+class ReconciliationIssueAdmin(admin.ModelAdmin):
+    """What reconciliation found and would not change alone: a person decides, then marks it."""
+
+    list_display = ("last_seen", "kind", "stripe_object_id", "payment", "resolved")
+    list_filter = ("resolved", "kind")
+    search_fields = ("stripe_object_id", "payment__id")
+    readonly_fields = ("kind", "stripe_object_id", "payment", "detail", "first_seen", "last_seen")
+    list_editable = ("resolved",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -14,10 +14,12 @@ refused), `GatewayUnavailable` (unreachable, slow, rate-limited, 5xx, or out of 
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,26 @@ class IntentState:
     next_action_url: str = ""
     charge: ChargeState | None = None
     """The latest charge, when the processor told us of it (expanded, or by id only)."""
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, newest first as Stripe lists; `after` continues to older items."""
+
+    items: list[T]
+    has_more: bool
+
+    @property
+    def after(self) -> str:
+        return getattr(self.items[-1], "id", "") if self.items else ""
+
+
+@dataclass(frozen=True)
+class StripeEvent:
+    """An event as the processor lists it: its id and its whole body, as a webhook carries it."""
+
+    id: str
+    body: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -135,6 +157,17 @@ class PaymentGateway(Protocol):
         """The customer's intent created since `created_since` (Unix time) whose metadata maps
         `metadata_key` to `metadata_value`, if any: the way back to an intent whose creation
         answer was lost."""
+        ...
+
+    def payment_intent_list(self, *, created_since: int, starting_after: str) -> Page[IntentState]:
+        """Intents created since `created_since` (Unix time), a page at a time (one call)."""
+        ...
+
+    def event_list_undelivered(
+        self, *, created_since: int, starting_after: str
+    ) -> Page["StripeEvent"]:
+        """Events since `created_since` the processor failed to deliver to an endpoint, a page
+        at a time (one call). Moves nothing."""
         ...
 
     def webhook_endpoint_create(

@@ -61,6 +61,19 @@ def inbox_receive(*, endpoint_uuid: uuid.UUID, payload: bytes, signature: str) -
     event = get_gateway().webhook_event_verify(payload=payload, signature=signature, secret=secret)
     if event is None or not _well_formed(event):
         raise InvalidDelivery()
+    _store(event, endpoint_id=endpoint_id)
+
+
+def inbox_store_trusted(*, event: Mapping[str, Any]) -> bool:
+    """Store an event we read from Stripe's API ourselves (reconciliation): no signature to
+    check; a duplicate of a delivered one is ignored like any duplicate. False if malformed."""
+    if not _well_formed(event):
+        return False
+    _store(event, endpoint_id="")
+    return True
+
+
+def _store(event: Mapping[str, Any], *, endpoint_id: str) -> None:
     object_id = event["data"]["object"]["id"]
     InboxEvent.objects.bulk_create(
         [

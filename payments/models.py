@@ -109,6 +109,7 @@ class PaymentEvent(models.Model):
         REFRESH = "refresh", "Read from Stripe"
         ADMIN = "admin", "Administrator"
         TASK = "task", "Background task"
+        RECONCILE = "reconcile", "Reconciliation with Stripe"
         STRIPE = "stripe", "Stripe (outside the app)"
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
@@ -187,3 +188,34 @@ class InboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id} ({self.status})"
+
+
+class ReconciliationIssue(models.Model):
+    """Something reconciliation found that it must not change on its own: a person decides.
+
+    One row per kind and Stripe object; seen again, it is touched, not duplicated.
+    """
+
+    class Kind(models.TextChoices):
+        UNKNOWN_PAYMENT = "unknown_payment", "An intent names a payment we do not have"
+        AMOUNT_MISMATCH = "amount_mismatch", "Stripe's amount or currency differs from ours"
+        TWO_INTENTS = "two_intents", "A second intent for a payment backed by another"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    stripe_object_id = models.CharField(max_length=255)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL)
+    detail = models.JSONField(default=dict, blank=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-last_seen", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("kind", "stripe_object_id"), name="one_issue_per_object"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.stripe_object_id}"

@@ -25,7 +25,13 @@ from payments.errors import (
     PaymentMethodRejected,
     StripeRequestInFlight,
 )
-from payments.gateway import ChargeState, IntentState, WebhookEndpointCreated
+from payments.gateway import (
+    ChargeState,
+    IntentState,
+    Page,
+    StripeEvent,
+    WebhookEndpointCreated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +40,8 @@ RESERVE_SECONDS = 0.2
 MIN_ATTEMPT_SECONDS = 0.1
 """An attempt with less time than this left is not started: it could not succeed."""
 INTENT_EXPAND = ["latest_charge"]
+LIST_PAGE = 100
+"""Stripe's largest page."""
 WEBHOOK_TOLERANCE_SECONDS = 300
 """Stripe's own default: a signed delivery older than this is refused (replays)."""
 """The charge comes with the intent, so what paid (card, charge id) costs no extra call."""
@@ -310,6 +318,28 @@ class StripeGateway:
                 if (found.get("metadata") or {}).get(metadata_key) == metadata_value:
                     return intent_state(found)
         return None
+
+    def payment_intent_list(self, *, created_since: int, starting_after: str) -> Page[IntentState]:
+        params: dict[str, Any] = {"created": {"gte": created_since}, "limit": LIST_PAGE}
+        if starting_after:
+            params["starting_after"] = starting_after
+        with _translated_errors():
+            page = client().v1.payment_intents.list(params=params)  # type: ignore[arg-type]
+        return Page([intent_state(i.to_dict()) for i in page.data], has_more=page.has_more)
+
+    def event_list_undelivered(
+        self, *, created_since: int, starting_after: str
+    ) -> Page[StripeEvent]:
+        params: dict[str, Any] = {
+            "created": {"gte": created_since},
+            "delivery_success": False,
+            "limit": LIST_PAGE,
+        }
+        if starting_after:
+            params["starting_after"] = starting_after
+        with _translated_errors():
+            page = client().v1.events.list(params=params)  # type: ignore[arg-type]
+        return Page([StripeEvent(e.id, e.to_dict()) for e in page.data], has_more=page.has_more)
 
     def webhook_endpoint_create(
         self, *, url: str, events: list[str], metadata: Mapping[str, str]

@@ -124,7 +124,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     # Webhook events nobody picked up (a lost enqueue, a retry that is due) are enqueued again.
     "webhook-inbox-sweep": {"task": "payments.inbox_sweep", "schedule": 60.0},
+    "stripe-reconcile": {
+        "task": "payments.stripe_reconcile",
+        "schedule": env.float("RECONCILE_INTERVAL_SECONDS", default=600.0),
+    },
 }
+# Reconciliation looks back this far (Stripe retries deliveries for three days) and makes at most
+# this many Stripe calls a run (a page of 100 objects each).
+RECONCILE_WINDOW_HOURS = env.int("RECONCILE_WINDOW_HOURS", default=72)
+RECONCILE_MAX_CALLS = env.int("RECONCILE_MAX_CALLS", default=50)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")

@@ -11,13 +11,14 @@ from dataclasses import replace
 from typing import Any
 
 from payments.errors import IntentStateConflict, PaymentDeclined
-from payments.gateway import ChargeState, IntentState, WebhookEndpointCreated
+from payments.gateway import ChargeState, IntentState, Page, StripeEvent, WebhookEndpointCreated
 
 
 class FakeGateway:
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.intents: dict[str, IntentState] = {}
+        self.undelivered: list[StripeEvent] = []
         self._answers: dict[str, object] = {}
         self._ids = itertools.count(1)
 
@@ -124,3 +125,16 @@ class FakeGateway:
         self.calls.append("webhook_event_verify")
         event = json.loads(payload)
         return event if signature == f"fake:{secret}" else None
+
+    def payment_intent_list(self, *, created_since: int, starting_after: str) -> Page[IntentState]:
+        self.calls.append("payment_intent_list")
+        newest_first = list(reversed(self.intents.values()))
+        if starting_after:
+            newest_first = newest_first[[i.id for i in newest_first].index(starting_after) + 1 :]
+        return Page(newest_first[:2], has_more=len(newest_first) > 2)
+
+    def event_list_undelivered(
+        self, *, created_since: int, starting_after: str
+    ) -> Page[StripeEvent]:
+        self.calls.append("event_list_undelivered")
+        return Page(list(self.undelivered), has_more=False)
