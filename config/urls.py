@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views import defaults
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config import exceptions, health
+from config import api_docs, exceptions, health, slashes
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -12,15 +11,20 @@ api_v1 = [
     path("", include("payments.api.urls")),
 ]
 
+# The catch-all redirects any method to add a slash; CommonMiddleware does it for GET and HEAD.
+admin.site.final_catch_all_view = False
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/schema/", api_docs.SchemaView.as_view(), name="schema"),
+    path("api/docs/", api_docs.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", api_docs.RedocView.as_view(url_name="schema"), name="redoc"),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    # Last: any other /api/ path is a JSON 404, in development too.
+    re_path(r"^api/", exceptions.api_not_found, name=slashes.API_NOT_FOUND),
 ]
 
 
