@@ -7,7 +7,8 @@
   admin, `API_MAX_BODY_BYTES` for every other path.
 - A NUL character in the path, the query string, a header, a cookie or a form field answers 400:
   PostgreSQL cannot store one, so it would otherwise surface as a database error (a 500).
-- A `Content-Length` that is not a number answers 400.
+- A `Content-Length` that is not a number, or a query string with more parameters than
+  `DATA_UPLOAD_MAX_NUMBER_FIELDS`, answers 400 (the latter would be Django's HTML page).
 
 The answers carry the common error shape.
 """
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 
 from config.exceptions import json_error
@@ -83,10 +85,14 @@ def _too_large(limit: int) -> HttpResponse:
 
 
 def _nul_outside_body(request: HttpRequest) -> HttpResponse | None:
+    try:
+        query = request.GET.lists()
+    except TooManyFieldsSent:
+        return json_error(status=400, code="bad_request", message="Too many query parameters.")
     where = ""
     if NUL in request.path_info:
         where = "path"
-    elif any(NUL in key or NUL in "".join(values) for key, values in request.GET.lists()):
+    elif any(NUL in key or NUL in "".join(values) for key, values in query):
         where = "query string"
     elif any(NUL in str(value) for key, value in request.META.items() if _is_header(key)):
         where = "headers"

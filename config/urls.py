@@ -32,6 +32,15 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's own refusals (too many parameters, a host not allowed...) outside DEBUG."""
+    if _is_api(request):
+        return exceptions.json_error(
+            status=400, code="bad_request", message="The request is malformed."
+        )
+    return defaults.bad_request(request, exception)
+
+
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
         return exceptions.json_not_found(request, exception)

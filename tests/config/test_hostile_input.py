@@ -157,6 +157,20 @@ def test_a_nul_in_a_header_is_a_400(client: APIClient, header: dict[str, Any]) -
     assert error_of(response, 400)["code"] == "bad_request"
 
 
+@pytest.mark.parametrize("debug", [True, False])
+def test_too_many_query_parameters_is_a_json_400(client: APIClient, settings, debug: bool) -> None:
+    settings.DEBUG = debug
+    query = "&".join(f"p{i}=1" for i in range(1001))
+
+    assert error_of(client.get(f"/api/v1/courses/?{query}"), 400)["code"] == "bad_request"
+
+
+def test_a_host_we_do_not_serve_is_a_json_400(client: APIClient) -> None:
+    response = client.get("/api/v1/courses/", HTTP_HOST="evil.example")
+
+    assert error_of(response, 400)["code"] == "bad_request"
+
+
 def test_a_nul_in_a_form_field_is_a_400(client: APIClient) -> None:
     response = client.post(
         "/admin/login/",

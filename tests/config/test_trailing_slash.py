@@ -147,3 +147,18 @@ def test_an_unknown_api_path_is_a_json_404(environment: str, path: str) -> None:
     match = response.wsgi_request.resolver_match
     assert match is not None
     assert match.url_name == API_NOT_FOUND
+
+
+def test_a_retry_without_the_slash_replays_the_same_idempotent_purchase(
+    sandbox, learner_client: APIClient
+) -> None:
+    """The slashless spelling is the same endpoint, so an Idempotency-Key spans both."""
+    course = CourseFactory.create()
+    buy = {"course": course.slug, "payment_method": "pm_card_visa"}
+
+    first = learner_client.post("/api/v1/payments", buy, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    retry = learner_client.post("/api/v1/payments/", buy, format="json", HTTP_IDEMPOTENCY_KEY="k")
+
+    assert first.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
