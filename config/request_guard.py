@@ -14,6 +14,7 @@ The answers carry the common error shape.
 """
 
 import io
+import re
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
@@ -26,6 +27,7 @@ from config.exceptions import json_error
 WEBHOOK_PREFIX = "/stripe/webhook/"
 ADMIN_PREFIX = "/admin/"
 NUL = "\x00"
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
 
 
 class RequestGuardMiddleware:
@@ -47,9 +49,9 @@ def body_limit(path: str) -> int:
 
 def _oversized(request: HttpRequest) -> HttpResponse | None:
     limit = body_limit(request.path_info)
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.strip():
-        if not declared.strip().isdigit():
+    declared = (request.META.get("CONTENT_LENGTH") or "").strip()
+    if declared:
+        if not _CONTENT_LENGTH.fullmatch(declared):
             return json_error(
                 status=400, code="bad_request", message="Content-Length must be a number."
             )

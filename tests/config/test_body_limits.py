@@ -116,9 +116,12 @@ def test_the_admin_keeps_djangos_form_limit(client) -> None:
     assert client.post("/admin/login/", {"password": "x" * 3 * KIB * KIB}).status_code == 413
 
 
-def test_a_content_length_that_is_not_a_number_is_a_400() -> None:
+@pytest.mark.parametrize(
+    "declared", ["2x", "-1", "9" * 5000, "\u0662"], ids=["2x", "-1", "5000-digits", "arabic-2"]
+)
+def test_a_content_length_that_is_not_a_number_is_a_400(declared: str) -> None:
     response = raw_wsgi.call(
-        "POST", "/api/v1/auth/token/", body=b"{}", content_length="2x", headers=JSON
+        "POST", "/api/v1/auth/token/", body=b"{}", content_length=declared, headers=JSON
     )
 
     assert response.status == 400
