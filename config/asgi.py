@@ -1,6 +1,10 @@
-from django.core.asgi import get_asgi_application
+import django
 
 from config.environment import use_settings_module
 
 use_settings_module()
-application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from config.bounded_asgi import BoundedASGIHandler  # noqa: E402 (needs the settings above)
+
+application = BoundedASGIHandler()

@@ -4,7 +4,9 @@
 
 `code` is stable and machine-readable; `message` is for people; `fields` maps a field name to its
 messages (validation only). Unhandled exceptions become a generic 500: the detail goes to the log
-(with the request id), never to the client.
+(with the request id), never to the client. Every message is passed through `brief()`, and a
+body lists at most `MAX_FIELDS` fields of at most `MAX_MESSAGES_PER_FIELD` messages: client input
+echoed in an error stays small.
 """
 
 import logging
@@ -14,18 +16,22 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import AppError
+from config.messages import brief
 from config.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
 GENERIC_SERVER_ERROR = "Something went wrong on our side. Please try again later."
 RETRYABLE_STATUSES = {status.HTTP_429_TOO_MANY_REQUESTS, status.HTTP_503_SERVICE_UNAVAILABLE}
+MAX_FIELDS = 50
+MAX_MESSAGES_PER_FIELD = 5
 
 
 def error_body(
@@ -39,13 +45,28 @@ def error_body(
 ) -> dict[str, Any]:
     error = {
         "code": code,
-        "message": message,
+        "message": brief(message),
         "retryable": retryable,
         "suggestion": suggestion,
-        "fields": fields or {},
-        **(extra or {}),
+        "fields": _brief_fields(fields or {}),
+        **{key: brief(v) if isinstance(v, str) else v for key, v in (extra or {}).items()},
     }
     return {"error": error, "request_id": current_request_id()}
+
+
+def json_error(
+    *, status: int, code: str, message: str, suggestion: str = "", retryable: bool = False
+) -> JsonResponse:
+    """The error shape outside DRF: for middleware and plain Django views."""
+    body = error_body(code=code, message=message, suggestion=suggestion, retryable=retryable)
+    return JsonResponse(body, status=status)
+
+
+def _brief_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {
+        brief(name): [brief(m) for m in messages[:MAX_MESSAGES_PER_FIELD]]
+        for name, messages in list(fields.items())[:MAX_FIELDS]
+    }
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -122,13 +143,20 @@ def _first_message(fields: dict[str, list[str]]) -> str:
 
 
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(
-        error_body(code="not_found", message="Not found."), status=status.HTTP_404_NOT_FOUND
-    )
+    return json_error(status=status.HTTP_404_NOT_FOUND, code="not_found", message="Not found.")
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Every `/api/` path no route names, whatever the method, and in development too (where
+    Django would answer its HTML debug page instead of calling `handler404`)."""
+    return json_not_found(request)
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        error_body(code="server_error", message=GENERIC_SERVER_ERROR, retryable=True),
+    return json_error(
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        code="server_error",
+        message=GENERIC_SERVER_ERROR,
+        retryable=True,
     )

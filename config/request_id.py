@@ -21,13 +21,17 @@ def current_request_id() -> str:
     return _current.get()
 
 
+def accepted_request_id(offered: str) -> str:
+    """The client's id when it looks sane (1-128 of `A-Za-z0-9._:-`), else a new one."""
+    return offered if _ACCEPTABLE.match(offered) else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        offered = request.headers.get(HEADER, "")
-        request_id = offered if _ACCEPTABLE.match(offered) else uuid.uuid4().hex
+        request_id = accepted_request_id(request.headers.get(HEADER, ""))
         request.request_id = request_id  # type: ignore[attr-defined]
         token = _current.set(request_id)
         try:

@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views import defaults
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config import exceptions, health
+from config import api_docs, exceptions, health, slashes
 from payments.api.stripe_webhook import stripe_webhook
 
 api_v1 = [
@@ -13,20 +12,34 @@ api_v1 = [
     path("", include("payments.api.urls")),
 ]
 
+# The catch-all redirects any method to add a slash; CommonMiddleware does it for GET and HEAD.
+admin.site.final_catch_all_view = False
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/schema/", api_docs.SchemaView.as_view(), name="schema"),
+    path("api/docs/", api_docs.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", api_docs.RedocView.as_view(url_name="schema"), name="redoc"),
     path("stripe/webhook/<uuid:uuid>/", stripe_webhook, name="stripe-webhook"),
+    # Last: any other /api/ path is a JSON 404, in development too.
+    re_path(r"^api/", exceptions.api_not_found, name=slashes.API_NOT_FOUND),
 ]
 
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's own refusals (too many parameters, a host not allowed...) outside DEBUG."""
+    if _is_api(request):
+        return exceptions.json_error(
+            status=400, code="bad_request", message="The request is malformed."
+        )
+    return defaults.bad_request(request, exception)
 
 
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -7,6 +7,7 @@ no decline code) into a plain message, whether trying again can help, and what t
 from dataclasses import dataclass
 
 from config.errors import AppError
+from config.messages import quote
 from payments.gateway import IntentState
 
 
@@ -128,7 +129,7 @@ class PaymentUnknown(Exception):
 class CourseUnavailable(AppError):
     def __init__(self, slug: str) -> None:
         super().__init__(
-            message=f"There is no course {slug!r} for sale.",
+            message=f"There is no course {quote(slug)} for sale.",
             code="course_not_found",
             status=404,
         )

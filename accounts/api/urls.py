@@ -1,14 +1,12 @@
-from django.urls import re_path
+from django.urls import path
 
 from accounts.api.views import CredentialsViewSet, MeViewSet, SessionViewSet
 
-# The frontends call these without a trailing slash; both forms are accepted.
+# Declared once, with the slash; `config.slashes` serves the slashless spelling too.
 urlpatterns = [
-    re_path(
-        r"^auth/register/?$", CredentialsViewSet.as_view({"post": "register"}), name="auth-register"
-    ),
-    re_path(r"^auth/login/?$", CredentialsViewSet.as_view({"post": "login"}), name="auth-login"),
-    re_path(r"^auth/logout/?$", SessionViewSet.as_view({"post": "logout"}), name="auth-logout"),
-    re_path(r"^auth/token/?$", CredentialsViewSet.as_view({"post": "token"}), name="auth-token"),
-    re_path(r"^me/?$", MeViewSet.as_view({"get": "retrieve"}), name="me"),
+    path("auth/register/", CredentialsViewSet.as_view({"post": "register"}), name="auth-register"),
+    path("auth/login/", CredentialsViewSet.as_view({"post": "login"}), name="auth-login"),
+    path("auth/logout/", SessionViewSet.as_view({"post": "logout"}), name="auth-logout"),
+    path("auth/token/", CredentialsViewSet.as_view({"post": "token"}), name="auth-token"),
+    path("me/", MeViewSet.as_view({"get": "retrieve"}), name="me"),
 ]

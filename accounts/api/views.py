@@ -14,6 +14,7 @@ from accounts.api.serializers import (
     TokenSerializer,
     UserSerializer,
 )
+from config.schema import api_errors
 
 
 class CredentialsViewSet(viewsets.ViewSet):
@@ -35,6 +36,7 @@ class CredentialsViewSet(viewsets.ViewSet):
         user = services.user_register(**serializer.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
+    @api_errors((401, "The e-mail address or password is incorrect."))
     @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer})
     def login(self, request: Request) -> Response:
         serializer = CredentialsSerializer(data=request.data)
@@ -43,6 +45,7 @@ class CredentialsViewSet(viewsets.ViewSet):
         login(request._request, user)  # rotates the session key and the CSRF token
         return Response(UserSerializer(user).data)
 
+    @api_errors((401, "The e-mail address or password is incorrect."))
     @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer})
     def token(self, request: Request) -> Response:
         serializer = CredentialsSerializer(data=request.data)

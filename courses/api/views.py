@@ -15,6 +15,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     authentication_classes: list[type] = []
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"  # what a SlugField holds: anything else is a 404
 
     def get_queryset(self):
         return selectors.course_list_for_sale()

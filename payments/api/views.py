@@ -1,11 +1,12 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
+from config.pagination import CursorPagination
+from config.schema import api_errors
 from payments import selectors
 from payments.api.filters import PaymentFilter
 from payments.api.idempotency import idempotent
@@ -57,6 +58,7 @@ class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         payment = payment_refresh_if_stale(payment=self._own_payment(pk), gateway=get_gateway())
         return Response(PaymentDetailSerializer(payment).data)
 
+    @api_errors(402, 404, 409, 422, 503)
     @extend_schema(
         request=PaymentCreateSerializer,
         responses={201: PaymentStartedSerializer, 200: PaymentStartedSerializer},
