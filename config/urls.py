@@ -9,6 +9,7 @@ from config import exceptions, health
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("courses.api.urls")),
+    path("", include("receipts.urls")),
     path("", include("payments.api.urls")),
 ]
 
