@@ -153,6 +153,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Receipts: who sells (printed on every receipt), and how their tasks retry. Delays grow
 # exponentially from BASE with full jitter, capped at MAX (below the visibility timeout).
+RECEIPTS_ON_PAYMENT_SUCCESS = True  # start the receipt chain when a payment first succeeds
 RECEIPT_SELLER_NAME = env.str("RECEIPT_SELLER_NAME", default="Coursepay Ltd")
 RECEIPT_SELLER_ADDRESS: list[str] = env.list(
     "RECEIPT_SELLER_ADDRESS", default=["1 Example Street", "London EC1A 1AA", "United Kingdom"]

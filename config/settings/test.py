@@ -23,6 +23,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "test-media")
+# Off outside tests/receipts (its conftest turns it on): an eager receipt chain started by a
+# webhook in a live-server thread outlives its test and races the database flush after it.
+RECEIPTS_ON_PAYMENT_SUCCESS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "receipts": {

@@ -64,17 +64,20 @@ def receipt_html(receipt: Receipt) -> str:
 def receipt_render_pdf(*, receipt_id: int) -> Receipt:
     """The receipt with its PDF stored: rendered now unless it already is. Idempotent.
 
-    The receipt's row lock is held while rendering (milliseconds) so that two attempts never
-    store two different files. The file name is fixed by the number: an attempt killed after
-    storing but before committing leaves a file that the next attempt replaces.
+    The render (the slow part) holds no lock; storing does: under the receipt's row lock, an
+    attempt that finds a PDF already stored keeps that one. The file name is fixed by the
+    number, so a file left by an attempt killed between storing and committing is replaced.
     """
+    receipt = Receipt.objects.get(pk=receipt_id)
+    if receipt.is_rendered:
+        return receipt
+    from receipts import pdf  # loads WeasyPrint: only processes that render pay for it
+
+    content = pdf.html_to_pdf(receipt_html(receipt))
     with transaction.atomic():
         receipt = Receipt.objects.select_for_update().get(pk=receipt_id)
         if receipt.is_rendered:
             return receipt
-        from receipts import pdf  # loads WeasyPrint: only processes that render pay for it
-
-        content = pdf.html_to_pdf(receipt_html(receipt))
         name = f"{receipt.year}/{receipt.filename}"
         storage = receipt.pdf.storage
         if storage.exists(name):

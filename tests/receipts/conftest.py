@@ -24,6 +24,7 @@ def smtp_settings(smtp: SmtpSink, settings) -> SmtpSink:
 
 @pytest.fixture(autouse=True)
 def _receipt_settings(settings) -> None:
+    settings.RECEIPTS_ON_PAYMENT_SUCCESS = True
     settings.RECEIPT_RETRY_BASE_SECONDS = 0
     settings.RECEIPT_MAX_RETRIES = 2
     settings.EMAIL_TIMEOUT = 5
@@ -35,3 +36,12 @@ def _empty_receipt_storage() -> Iterator[None]:
     import shutil
 
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def webhooks_to_live_server(sandbox, live_server):
+    """The sandbox delivers every event to this test's server, as Stripe would."""
+    from django.core.management import call_command
+
+    call_command("stripe_webhook_register", base_url=live_server.url, verbosity=0)
+    return live_server

@@ -133,3 +133,10 @@ def bodies(message: Message) -> dict[str, str]:
             assert isinstance(payload, bytes)
             found[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
     return found
+
+
+def succeeded_deliveries() -> int:
+    """How many deliveries of `payment_intent.succeeded` dj-stripe received (duplicates too)."""
+    from djstripe.models import WebhookEventTrigger
+
+    return WebhookEventTrigger.objects.filter(body__contains='"payment_intent.succeeded"').count()

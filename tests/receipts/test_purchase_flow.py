@@ -1,5 +1,7 @@
 """A purchase through the sandbox ends with one receipt and one e-mail (eager Celery)."""
 
+import time
+
 import pytest
 from django.core import mail
 from rest_framework.test import APIClient
@@ -7,8 +9,9 @@ from rest_framework.test import APIClient
 from payments.models import Payment
 from receipts import queue
 from receipts.models import Receipt, ReceiptEmail
+from tests.celery_worker import wait_for
 from tests.factories import CourseFactory, UserFactory
-from tests.receipts.support import bodies, pdf_attachment, pdf_text
+from tests.receipts.support import bodies, pdf_attachment, pdf_text, succeeded_deliveries
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +111,29 @@ def test_another_learners_purchase_shows_no_receipt_in_my_list(
         buy(other, CourseFactory.create().slug)
 
     assert learner_client.get("/api/v1/payments/").json()["results"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_success_reported_by_duplicated_webhooks_sends_one_email(
+    sandbox, webhooks_to_live_server
+) -> None:
+    sandbox.control("POST", "/_sandbox/webhooks/chaos", {"duplicate_rate": 1.0})
+    learner, course = UserFactory.create(), CourseFactory.create()
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(learner)
+    body = {"course": course.slug, "payment_method": "pm_card_authenticationRequired"}
+    started = client.post("/api/v1/payments/", body, format="json").json()
+    assert started["status"] == "requires_action"
+
+    sandbox.control(
+        "POST",
+        f"/_sandbox/payment_intents/{started['stripe_payment_intent_id']}/authenticate",
+        {"outcome": "approve"},
+    )
+
+    wait_for(lambda: ReceiptEmail.objects.filter(state="sent").exists(), timeout=60)
+    wait_for(lambda: succeeded_deliveries() >= 2, timeout=30)
+    time.sleep(1)
+    assert Receipt.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [learner.email]

@@ -13,7 +13,7 @@ from receipts import queue
 from receipts.models import Receipt, ReceiptEmail
 from tests.celery_worker import wait_for
 from tests.factories import CourseFactory, PaymentFactory, UserFactory
-from tests.receipts.support import SmtpSink, pdf_attachment, pdf_text
+from tests.receipts.support import SmtpSink, pdf_attachment, pdf_text, succeeded_deliveries
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -138,3 +138,27 @@ def test_a_transient_smtp_failure_is_retried_by_the_worker(celery_worker, smtp) 
     wait_for(lambda: sent_emails() == 1, timeout=60)
     assert len(smtp.accepted) == 1
     assert ReceiptEmail.objects.get().attempts == 3
+
+
+def test_a_success_reported_by_duplicated_webhooks_sends_one_email_from_the_worker(
+    sandbox, webhooks_to_live_server, celery_worker, smtp
+) -> None:
+    celery_worker(env=worker_env(smtp))
+    sandbox.control("POST", "/_sandbox/webhooks/chaos", {"duplicate_rate": 1.0})
+    learner, course = UserFactory.create(), CourseFactory.create()
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(learner)
+    body = {"course": course.slug, "payment_method": "pm_card_authenticationRequired"}
+    started = client.post("/api/v1/payments/", body, format="json").json()
+
+    sandbox.control(
+        "POST",
+        f"/_sandbox/payment_intents/{started['stripe_payment_intent_id']}/authenticate",
+        {"outcome": "approve"},
+    )
+
+    wait_for(lambda: sent_emails() == 1, timeout=60)
+    wait_for(lambda: succeeded_deliveries() >= 2, timeout=30)
+    settle()
+    assert Receipt.objects.count() == 1
+    assert len(smtp.accepted) == 1
