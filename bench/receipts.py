@@ -3,7 +3,7 @@ per minute end to end with one real Celery worker.
 
     .venv/bin/python bench/receipts.py --renders 40                       # renders only
     DATABASE_URL=postgres://... REDIS_URL=redis://127.0.0.1:6379/5 \\
-      .venv/bin/python bench/receipts.py --renders 40 --receipts 300      # + end to end
+      .venv/bin/python bench/receipts.py --renders 40 --receipts 300 [--pool solo]
 
 Renders: one receipt's HTML (from templates/receipts/receipt.html) is rendered N times each
 way, alternating, in this process. "naive" is what a first implementation does: the stylesheet
@@ -77,7 +77,7 @@ def bench_renders(html: str, runs: int) -> None:
         )
 
 
-def bench_end_to_end(receipts: int) -> None:
+def bench_end_to_end(receipts: int, pool: str) -> None:
     from django.conf import settings
     from django.db import connection
 
@@ -103,6 +103,7 @@ def bench_end_to_end(receipts: int) -> None:
         database=database_url(connection.settings_dict),
         redis=settings.REDIS_URL,
         env={**sink.worker_env, "MEDIA_ROOT": str(settings.MEDIA_ROOT)},
+        pool=pool,
     ).start()
     peak: dict[str, int] = {"main": 0, "pool": 0}
     sampling = threading.Event()
@@ -129,21 +130,20 @@ def bench_end_to_end(receipts: int) -> None:
         sink.stop()
         flush_broker(settings.REDIS_URL)
     sent = ReceiptEmail.objects.filter(state="sent").count()
-    print(f"End to end, one worker process, {receipts} receipts (issue + render + e-mail):")
+    print(f"End to end, one worker ({pool} pool), {receipts} receipts (issue + render + e-mail):")
     print(
         f"  {receipts / elapsed * 60:.0f} receipts/min ({elapsed:.1f} s); e-mails accepted "
         f"{len(sink.accepted)}, recorded sent {sent}, payments {Payment.objects.count()}"
     )
-    print(
-        f"  worker peak RSS: main {peak['main'] / 1024:.0f} MB, pool process "
-        f"{peak['pool'] / 1024:.0f} MB"
-    )
+    pool_rss = f", pool process {peak['pool'] / 1024:.0f} MB" if peak["pool"] else ""
+    print(f"  worker peak RSS: main process {peak['main'] / 1024:.0f} MB{pool_rss}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--renders", type=int, default=40)
     parser.add_argument("--receipts", type=int, default=0, help="end-to-end receipts (0: skip)")
+    parser.add_argument("--pool", choices=("prefork", "solo"), default="prefork")
     args = parser.parse_args()
 
     import django
@@ -170,7 +170,7 @@ def main() -> None:
         html = receipt_html(services.receipt_issue(payment_id=payment.pk))
         bench_renders(html, args.renders)
         if args.receipts:
-            bench_end_to_end(args.receipts)
+            bench_end_to_end(args.receipts, args.pool)
     finally:
         runner.teardown_databases(databases)
 

@@ -63,7 +63,8 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: floa
 
 
 class CeleryWorker:
-    """One `celery worker` process (prefork pool, `concurrency` children) and its log."""
+    """One `celery worker` (prefork: a main process and `concurrency` children; solo: one
+    process) and its log."""
 
     def __init__(
         self,
@@ -72,10 +73,12 @@ class CeleryWorker:
         redis: str,
         env: Mapping[str, str] | None = None,
         concurrency: int = 1,
+        pool: str = "prefork",
         log_dir: Path | None = None,
     ) -> None:
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         self.concurrency = concurrency
+        self.pool = pool
         log_dir = log_dir or Path(tempfile.mkdtemp(prefix="celery-worker-"))
         self.log_path = log_dir / "worker.log"
         self.env = {
@@ -98,7 +101,7 @@ class CeleryWorker:
             "-A",
             "config",
             "worker",
-            "--pool=prefork",
+            f"--pool={self.pool}",
             f"--concurrency={self.concurrency}",
             "--loglevel=INFO",
             "--without-gossip",

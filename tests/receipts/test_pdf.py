@@ -189,3 +189,20 @@ def test_markup_given_to_the_renderer_cannot_load_local_files_or_the_network(web
 
     assert "fine" in pdf_text(content)
     assert CountingHandler.hits == []
+
+
+@pytest.mark.parametrize(
+    ("title", "printed"),
+    [
+        ("tab\tvertical\x0bform\x0cfeed", "tab vertical form feed"),
+        ("W" * 200, "W" * 20),
+        ("עברית and English", "עברית and English"),
+    ],
+)
+def test_control_characters_long_words_and_right_to_left_titles_render(title, printed) -> None:
+    course = CourseFactory.create(title=title)
+
+    receipt, text = rendered(course=course)
+
+    assert receipt.number in text
+    assert printed in text
