@@ -1,6 +1,7 @@
 """The receipt e-mail: sent once with both bodies and the PDF; retried on transient failures;
 a permanent failure is recorded, never dropped."""
 
+import smtplib
 import threading
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 
 from receipts import services, tasks
-from receipts.errors import EmailInFlight, ResendTooSoon
+from receipts.errors import EmailInFlight, ResendTooSoon, is_transient
 from receipts.models import Receipt, ReceiptEmail
 from tests.factories import CourseFactory, PaymentFactory, UserFactory
 from tests.receipts.support import bodies, pdf_attachment, pdf_text
@@ -185,3 +186,21 @@ def test_a_resend_within_the_interval_is_refused(settings) -> None:
         services.receipt_email_request_resend(receipt=receipt, requested_by=None)
 
     assert ReceiptEmail.objects.count() == 1
+
+
+def test_an_smtp_server_that_never_answers_times_out_and_leaves_the_email_pending(
+    smtp_settings, settings
+) -> None:
+    settings.EMAIL_TIMEOUT = 1
+    receipt = issued()
+    smtp_settings.stall_next()
+
+    with pytest.raises(smtplib.SMTPServerDisconnected, match="timed out") as raised:
+        services.receipt_emails_deliver(receipt_id=receipt.pk)
+    smtp_settings.release()
+
+    assert is_transient(raised.value)
+
+    email = ReceiptEmail.objects.get()
+    assert (email.state, email.attempts) == ("pending", 1)
+    assert smtp_settings.accepted == []
