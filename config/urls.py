@@ -9,6 +9,7 @@ from payments.api.stripe_webhook import stripe_webhook
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("courses.api.urls")),
+    path("", include("receipts.urls")),
     path("", include("payments.api.urls")),
 ]
 

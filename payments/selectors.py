@@ -9,7 +9,7 @@ from payments.models import Payment
 
 
 def payment_list_for_user(*, user: User) -> QuerySet[Payment]:
-    return Payment.objects.filter(learner=user).select_related("course")
+    return Payment.objects.filter(learner=user).select_related("course", "receipt")
 
 
 def payment_get_for_user(*, user: User, payment_id: str) -> Payment | None:

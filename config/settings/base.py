@@ -111,8 +111,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Receipt PDFs are private: kept in their own storage, never served from MEDIA_URL, only
+# streamed by the owner-checked download view. Any Django storage backend will do in production
+# (its own settings configure it); the default is files under MEDIA_ROOT/receipts.
+RECEIPTS_STORAGE_BACKEND = env.str(
+    "RECEIPTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "receipts": {
+        "BACKEND": RECEIPTS_STORAGE_BACKEND,
+        "OPTIONS": {"location": str(Path(str(MEDIA_ROOT), "receipts"))}
+        if RECEIPTS_STORAGE_BACKEND.endswith("FileSystemStorage")
+        else {},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -125,6 +137,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Celery. Tasks are acknowledged after they finish (a killed worker's task is delivered again)
+# and must therefore be idempotent. Redis redelivers an unacknowledged message after the
+# visibility timeout, so every retry delay (and countdown) must stay below it: a system check
+# (receipts.checks) refuses a configuration that breaks this.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -134,7 +150,33 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # How often a worker looks for messages whose worker died (kombu's defaults: every
+    # 10 s x 10, so about 100 s after the visibility timeout at worst).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A pool process whose resident memory passes this (KiB) is replaced after its current task.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=150_000)
+
+# Receipts: who sells (printed on every receipt), and how their tasks retry. Delays grow
+# exponentially from BASE with full jitter, capped at MAX (below the visibility timeout).
+RECEIPTS_ON_PAYMENT_SUCCESS = True  # start the receipt chain when a payment first succeeds
+RECEIPT_SELLER_NAME = env.str("RECEIPT_SELLER_NAME", default="Coursepay Ltd")
+RECEIPT_SELLER_ADDRESS: list[str] = env.list(
+    "RECEIPT_SELLER_ADDRESS", default=["1 Example Street", "London EC1A 1AA", "United Kingdom"]
+)
+RECEIPT_SELLER_TAX_ID = env.str("RECEIPT_SELLER_TAX_ID", default="")
+RECEIPT_RETRY_BASE_SECONDS = env.int("RECEIPT_RETRY_BASE_SECONDS", default=5)
+RECEIPT_RETRY_MAX_SECONDS = env.int("RECEIPT_RETRY_MAX_SECONDS", default=900)
+RECEIPT_MAX_RETRIES = env.int("RECEIPT_MAX_RETRIES", default=8)
+RECEIPT_RESEND_INTERVAL_MINUTES = env.int("RECEIPT_RESEND_INTERVAL_MINUTES", default=10)
 CELERY_BEAT_SCHEDULE = {
+    "receipts-issue-missing": {"task": "receipts.issue_missing", "schedule": 600.0},
     # Webhook events nobody picked up (a lost enqueue, a retry that is due) are enqueued again.
     "webhook-inbox-sweep": {"task": "payments.inbox_sweep", "schedule": 60.0},
     "stripe-reconcile": {
@@ -154,6 +196,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Bounds how long a receipt e-mail holds its row lock while the SMTP server answers.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Coursepay <receipts@coursepay.local>")
 
 # Stripe. dj-stripe reads STRIPE_SECRET_KEY, STRIPE_API_VERSION and (when set) STRIPE_API_HOST.

@@ -1,8 +1,15 @@
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from payments.errors import guidance_for
 from payments.models import Payment
+
+if TYPE_CHECKING:
+    from receipts.models import Receipt
 
 
 class PaymentCreateSerializer(serializers.Serializer):
@@ -40,9 +47,25 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields: tuple[str, ...] = fields
 
     def get_receipt_number(self, payment: Payment) -> str | None:
-        return None  # receipts are not issued yet
+        receipt = _selected_receipt(payment)
+        return receipt.number if receipt is not None else None
 
     def get_receipt_url(self, payment: Payment) -> str | None:
+        """The PDF's download path, once it is rendered."""
+        receipt = _selected_receipt(payment)
+        if receipt is None or not receipt.is_rendered:
+            return None
+        return reverse("receipt-pdf", kwargs={"payment_id": str(payment.pk)})
+
+
+def _selected_receipt(payment: Payment) -> "Receipt | None":
+    """The receipt selected with the payment (the selectors do); None when it was not, as for
+    a payment just created, whose receipt is issued after its transaction commits."""
+    if not Payment.receipt.is_cached(payment):  # type: ignore[attr-defined]
+        return None
+    try:
+        return payment.receipt  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
         return None
 
 

@@ -238,11 +238,12 @@ def test_the_sweep_enqueues_what_nobody_picked_up(processed, capsys) -> None:
 
 @pytest.mark.django_db
 def test_a_broker_outage_keeps_the_event_for_the_sweep(
-    endpoint, client, processed, monkeypatch: pytest.MonkeyPatch
+    endpoint, client, processed, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def down(*args, **kwargs):
         raise ConnectionError("redis is down")
 
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     monkeypatch.setattr(inbox.inbox_process_lane_task, "apply_async", down)
 
     response = deliver(client, endpoint, event("evt_1"))
