@@ -66,9 +66,7 @@ def test_an_anonymous_client_is_asked_to_authenticate(learner, api_client):
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize(
-    "payment_id", ["not-a-uuid", str(uuid.uuid4()), "1' OR '1'='1", "x" * 300]
-)
+@pytest.mark.parametrize("payment_id", ["not-a-uuid", str(uuid.uuid4()), "1' OR '1'='1", "x" * 300])
 def test_a_malformed_or_unknown_id_is_404_in_the_error_shape(learner_client, payment_id):
     response = learner_client.get(receipt_pdf_url(payment_id))
 
