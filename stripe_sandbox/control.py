@@ -15,12 +15,17 @@ from stripe_sandbox.resources import (
     subscriptions,
 )
 from stripe_sandbox.resources.account import platform_account
-from stripe_sandbox.routing import Call, JsonObject, Router
+from stripe_sandbox.routing import Call, Controls, JsonObject, Router
 from stripe_sandbox.webhooks import Chaos
 
 router = Router()
 
 AUTHENTICATION_OUTCOMES = ("approve", "fail")
+
+
+def _controls(call: Call) -> Controls:
+    assert call.controls is not None, "the app gives control routes their controls"
+    return call.controls
 
 
 def _required(call: Call, name: str, kind: type | tuple[type, ...]) -> Any:
@@ -37,9 +42,10 @@ def health(call: Call) -> JsonObject:
     return {"status": "ok", "account": platform_account(call)["id"], "now": call.now()}
 
 
-@router.post("/_sandbox/reset")
+@router.post("/_sandbox/reset", locked=False)
 def reset(call: Call) -> JsonObject:
-    call.sandbox.reset()
+    """Everything back to empty once the webhooks already on the wire are answered."""
+    _controls(call).reset()
     return {"reset": True}
 
 
@@ -93,7 +99,7 @@ def authenticate_setup(call: Call) -> JsonObject:
 
 @router.get("/_sandbox/deliveries")
 def deliveries(call: Call) -> JsonObject:
-    attempts = [attempt.as_json() for attempt in call.sandbox.dispatcher.attempts()]
+    attempts = [attempt.as_json() for attempt in _controls(call).dispatcher.attempts()]
     return shapes.list_object("/_sandbox/deliveries", attempts)
 
 
@@ -140,18 +146,18 @@ def expire_checkout(call: Call) -> JsonObject:
 
 @router.post("/_sandbox/faults")
 def add_fault(call: Call) -> JsonObject:
-    return call.sandbox.faults.add(call.params).as_json()
+    return _controls(call).faults.add(call.params).as_json()
 
 
 @router.get("/_sandbox/faults")
 def list_faults(call: Call) -> JsonObject:
-    faults = [fault.as_json() for fault in call.sandbox.faults.all()]
+    faults = [fault.as_json() for fault in _controls(call).faults.all()]
     return shapes.list_object("/_sandbox/faults", faults)
 
 
 @router.delete("/_sandbox/faults")
 def clear_faults(call: Call) -> JsonObject:
-    call.sandbox.faults.clear()
+    _controls(call).faults.clear()
     return {"cleared": True}
 
 
@@ -178,13 +184,13 @@ def set_webhook_chaos(call: Call) -> JsonObject:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise errors.invalid_request("Invalid seed: an integer", param="seed")
     chaos = Chaos(duplicate_rate=float(rate), delay_ms=delay, reorder=reorder, seed=seed)
-    call.sandbox.dispatcher.set_chaos(chaos)
+    _controls(call).dispatcher.set_chaos(chaos)
     return chaos.as_json()
 
 
 @router.get("/_sandbox/webhooks/chaos")
 def webhook_chaos(call: Call) -> JsonObject:
-    return call.sandbox.dispatcher.chaos.as_json()
+    return _controls(call).dispatcher.chaos.as_json()
 
 
 _INTENTS = {"payment_intents": "payment_intent", "setup_intents": "setup_intent"}

@@ -12,11 +12,14 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources.common import paginate, select_matching
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store, random_token
 
-router = Router()
+CHARGE = Resource(stripe.Charge, "ch_", 24, includable=frozenset({"refunds"}))
+BALANCE_TRANSACTION = Resource(stripe.BalanceTransaction, "txn_", 24)
+router = Router((CHARGE, BALANCE_TRANSACTION))
 
 SETTLEMENT_DELAY_SECONDS = 2 * 24 * 60 * 60
 STATEMENT_DESCRIPTOR = "COURSEPAY"
@@ -32,9 +35,8 @@ def create_balance_transaction(
 ) -> JsonObject:
     """The balance movement of a captured charge (`kind` charge) or a refund (`kind` refund)."""
     now = call.now()
-    transaction = shapes.build(
-        stripe.BalanceTransaction,
-        id=call.store.new_id("balance_transaction"),
+    transaction = BALANCE_TRANSACTION.build(
+        id=BALANCE_TRANSACTION.new_id(),
         amount=amount,
         available_on=now + SETTLEMENT_DELAY_SECONDS,
         balance_type="payments",
@@ -72,9 +74,8 @@ def create_charge(
     the capture is manual, captured with its balance transaction."""
     card = payment_method["card"]
     captured = decline is None and payment_intent["capture_method"] != "manual"
-    charge = shapes.build(
-        stripe.Charge,
-        id=call.store.new_id("charge"),
+    charge = CHARGE.build(
+        id=CHARGE.new_id(),
         amount=payment_intent["amount"],
         amount_captured=payment_intent["amount"] if captured else 0,
         amount_refunded=0,

@@ -16,6 +16,7 @@ from stripe.params import (
 )
 
 from stripe_sandbox import errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import charges
 from stripe_sandbox.resources.common import (
     apply_changes,
@@ -26,7 +27,8 @@ from stripe_sandbox.resources.common import (
 )
 from stripe_sandbox.routing import Call, JsonObject, Router
 
-router = Router()
+REFUND = Resource(stripe.Refund, "re_", 24)
+router = Router((REFUND,))
 
 
 def _refundable_charge(call: Call, params: JsonObject) -> JsonObject:
@@ -73,9 +75,8 @@ def create(call: Call) -> JsonObject:
             param="amount",
             code="amount_too_large",
         )
-    refund = shapes.build(
-        stripe.Refund,
-        id=call.store.new_id("refund"),
+    refund = REFUND.build(
+        id=REFUND.new_id(),
         amount=amount,
         charge=charge["id"],
         created=call.now(),

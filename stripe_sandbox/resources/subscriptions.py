@@ -22,12 +22,19 @@ from stripe.params import (
 )
 
 from stripe_sandbox import errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import checkout_sessions, customers, payment_intents, setup_intents
 from stripe_sandbox.resources.common import apply_changes, live, paginate, select
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store
 
-router = Router()
+SUBSCRIPTION = Resource(stripe.Subscription, "sub_", 24)
+SUBSCRIPTION_ITEM = Resource(stripe.SubscriptionItem, "si_", 14)
+INVOICE = Resource(
+    stripe.Invoice, "in_", 24, includable=frozenset({"confirmation_secret", "payments"})
+)
+INVOICE_LINE_ITEM = Resource(stripe.InvoiceLineItem, "il_", 24)
+router = Router((SUBSCRIPTION, SUBSCRIPTION_ITEM, INVOICE, INVOICE_LINE_ITEM))
 
 INTERVAL_SECONDS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400, "year": 365 * 86_400}
 """Period lengths; calendar months are not modelled (the sandbox never renews on its own)."""
@@ -74,9 +81,8 @@ def _items(call: Call, params: JsonObject, subscription_id: str, now: int) -> li
         recurring = price["recurring"]
         period = INTERVAL_SECONDS[recurring["interval"]] * recurring["interval_count"]
         built.append(
-            shapes.build(
-                stripe.SubscriptionItem,
-                id=call.store.new_id("subscription_item"),
+            SUBSCRIPTION_ITEM.build(
+                id=SUBSCRIPTION_ITEM.new_id(),
                 created=now,
                 current_period_start=now,
                 current_period_end=now + period,
@@ -109,7 +115,7 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
             f"Invalid payment_behavior: must be one of {', '.join(PAYMENT_BEHAVIORS)}",
         )
     now = call.now()
-    subscription_id = call.store.new_id("subscription")
+    subscription_id = SUBSCRIPTION.new_id()
     items = _items(call, params, subscription_id, now)
     trial_days = params.get("trial_period_days")
     trial_end = now + trial_days * 86_400 if trial_days else None
@@ -117,8 +123,7 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
         for item in items:
             item["current_period_end"] = trial_end
     settings = params.get("payment_settings") or {}
-    subscription = shapes.build(
-        stripe.Subscription,
+    subscription = SUBSCRIPTION.build(
         id=subscription_id,
         automatic_tax=shapes.nested(stripe.Subscription.AutomaticTax, enabled=False),
         billing_cycle_anchor=trial_end or now,
@@ -178,14 +183,13 @@ def _charge_now(
 def _first_invoice(call: Call, subscription: JsonObject, *, amount_due: int | None) -> JsonObject:
     now = call.now()
     customer = call.store.get("customer", subscription["customer"])
-    invoice_id = call.store.new_id("invoice")
+    invoice_id = INVOICE.new_id()
     lines = [_line(call, invoice_id, subscription, item) for item in subscription["items"]["data"]]
     if amount_due == 0:
         for line in lines:
             line["amount"] = 0
     total = sum(line["amount"] for line in lines)
-    invoice = shapes.build(
-        stripe.Invoice,
+    invoice = INVOICE.build(
         id=invoice_id,
         account_country="US",
         account_name="Coursepay Sandbox",
@@ -256,9 +260,8 @@ def _first_invoice(call: Call, subscription: JsonObject, *, amount_due: int | No
 def _line(call: Call, invoice_id: str, subscription: JsonObject, item: JsonObject) -> JsonObject:
     price = item["price"]
     product = call.store.find(price["product"]) or {}
-    return shapes.build(
-        stripe.InvoiceLineItem,
-        id=call.store.new_id("line_item"),
+    return INVOICE_LINE_ITEM.build(
+        id=INVOICE_LINE_ITEM.new_id(),
         amount=price["unit_amount"] * item["quantity"],
         currency=price["currency"],
         # Stripe's own wording, multiplication sign included.
@@ -319,7 +322,9 @@ def _pay(call: Call, invoice: JsonObject, payment_intent: JsonObject | None) -> 
     call.emit("invoice.payment_succeeded", invoice, previous)
 
 
-def _on_payment_intent_succeeded(call: Call, payment_intent: JsonObject) -> None:
+def pay_invoice_of(call: Call, payment_intent: JsonObject) -> None:
+    """A PaymentIntent succeeded: if it collects an open invoice, that invoice is paid and its
+    subscription becomes active (saving the card as its default when asked to)."""
     invoice_id = _linked(call.store, payment_intent["id"])
     invoice = call.store.find(invoice_id) if invoice_id else None
     if invoice is None or invoice["status"] != "open":
@@ -333,9 +338,6 @@ def _on_payment_intent_succeeded(call: Call, payment_intent: JsonObject) -> None
     previous = apply_changes(subscription, changes)
     if previous:
         call.emit("customer.subscription.updated", subscription, previous)
-
-
-payment_intents.SUCCEEDED_LISTENERS.append(_on_payment_intent_succeeded)
 
 
 @router.includable("invoice", "confirmation_secret")
@@ -445,8 +447,7 @@ def _customer_subscriptions(store: Store, customer: JsonObject) -> JsonObject:
     return shapes.list_object(f"/v1/customers/{customer['id']}/subscriptions", mine)
 
 
-@checkout_sessions.register_completer("subscription")
-def _complete_checkout(call: Call, session: JsonObject, params: JsonObject) -> None:
+def complete_checkout(call: Call, session: JsonObject, params: JsonObject) -> None:
     """Checkout in subscription mode: the subscription is created when the shopper first
     pays, and the session completes once its first invoice is paid."""
     if session["subscription"] is None:
