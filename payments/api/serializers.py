@@ -12,7 +12,13 @@ class PaymentCreateSerializer(serializers.Serializer):
         max_length=255,
         required=False,
         default="",
-        help_text="A PaymentMethod id to confirm with at once (else confirm with Stripe.js).",
+        help_text="A PaymentMethod id to confirm with at once (else confirm with Stripe.js): "
+        "a new card, or one of the learner's saved cards.",
+    )
+    save_payment_method = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Save the card to the learner's saved cards once it pays.",
     )
 
 

@@ -1,0 +1,53 @@
+"""The OpenAPI schema documents the Checkout and saved-card endpoints with their errors."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENTED = {
+    ("/api/v1/checkout-sessions/", "post"): {
+        "200",
+        "201",
+        "400",
+        "401",
+        "404",
+        "409",
+        "422",
+        "503",
+    },
+    ("/api/v1/checkout-sessions/{id}/", "get"): {"200", "401", "404"},
+    ("/api/v1/payment-methods/", "get"): {"200", "401"},
+    ("/api/v1/payment-methods/setup/", "post"): {"201", "401", "409", "422", "503"},
+    ("/api/v1/payment-methods/{id}/", "delete"): {"204", "401", "404", "503"},
+    ("/api/v1/payment-methods/{id}/default/", "post"): {"200", "401", "404", "503"},
+}
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker) -> dict:
+    from rest_framework.test import APIClient
+
+    with django_db_blocker.unblock():
+        return APIClient().get("/api/schema/", {"format": "json"}).json()
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(DOCUMENTED))
+def test_each_endpoint_documents_its_answers(schema, path, method) -> None:
+    operation = schema["paths"][path][method]
+
+    assert set(operation["responses"]) == DOCUMENTED[(path, method)]
+    for status in DOCUMENTED[(path, method)] - {"200", "201", "204"}:
+        content = operation["responses"][status]["content"]["application/json"]
+        assert content["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def test_the_error_shape_is_the_common_one(schema) -> None:
+    detail = schema["components"]["schemas"]["ErrorDetail"]["properties"]
+
+    assert set(detail) == {"code", "message", "retryable", "suggestion", "fields"}
+
+
+def test_card_and_session_ids_are_strings(schema) -> None:
+    for path in ("/api/v1/checkout-sessions/{id}/", "/api/v1/payment-methods/{id}/"):
+        (parameter,) = next(iter(schema["paths"][path].values()))["parameters"]
+        assert parameter["schema"] == {"type": "string"}
