@@ -20,6 +20,7 @@ install: $(VENV)/bin/uv
 # The app on embedded defaults: SQLite, eager Celery, e-mail to var/mail/, and the Stripe
 # sandbox beside it (state kept in var/sandbox.json), with demo data and the webhook registered.
 run: export STRIPE_API_BASE ?= http://127.0.0.1:$(SANDBOX_PORT)
+run: export SITE_URL ?= http://127.0.0.1:$(APP_PORT)
 run: install
 	@mkdir -p var/mail var/static
 	$(PY) manage.py db_prepare

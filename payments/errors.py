@@ -186,3 +186,25 @@ class InvalidIdempotencyKey(AppError):
             code="invalid_idempotency_key",
             status=400,
         )
+
+
+class SavedCardNotFound(AppError):
+    """A card id that is not one of the learner's saved cards (another learner's included)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            message="You have no saved card with this id.",
+            code="payment_method_not_found",
+            status=404,
+            suggestion="List your saved cards, or pay with a new card.",
+        )
+
+
+class PriceUnavailable(AppError):
+    def __init__(self, price_id: str) -> None:
+        super().__init__(
+            message=f"There is no price {price_id[:64]!r} for sale.",
+            code="price_not_found",
+            status=404,
+            suggestion="Use a course's current price, or name the course instead.",
+        )

@@ -13,7 +13,7 @@ refused), `GatewayUnavailable` (unreachable, slow, rate-limited, 5xx, or out of 
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from django.conf import settings
@@ -30,6 +30,8 @@ class ChargeState:
     payment_intent_id: str = ""
     card_brand: str = ""
     card_last4: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    """The intent's metadata, which Stripe copies onto the charges it makes."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,68 @@ class StripeEvent:
 
     id: str
     body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckoutState:
+    """What we keep of a Checkout Session after a call or an event."""
+
+    id: str
+    status: str
+    """open, complete or expired."""
+    payment_status: str
+    """paid, unpaid or no_payment_required."""
+    metadata: Mapping[str, str]
+    expires_at: int
+    """Unix time after which the session can no longer be paid."""
+    url: str = ""
+    """Hosted sessions: where the learner pays (while open)."""
+    client_secret: str = ""
+    """Embedded sessions: what the page mounts Checkout with (while open)."""
+    payment_intent_id: str = ""
+    payment_intent: IntentState | None = None
+    """The PaymentIntent, when the processor sent it with the session (expanded)."""
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    """What a Checkout Session sells: a catalog Price, or an amount named for the learner."""
+
+    amount: int
+    currency: str
+    name: str
+    price_id: str = ""
+    """A Price charging exactly `amount` in `currency`; empty to send the amount itself."""
+
+
+@dataclass(frozen=True)
+class CardState:
+    """A saved card as the processor has it now: attached to `customer_id`, or to nobody."""
+
+    id: str
+    customer_id: str
+    brand: str = ""
+    last4: str = ""
+    exp_month: int = 0
+    exp_year: int = 0
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """A SetupIntent: the way a learner saves a card for later."""
+
+    id: str
+    status: str
+    client_secret: str
+    customer_id: str
+    payment_method_id: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerState:
+    id: str
+    default_payment_method_id: str = ""
+    """The card future payments use by default (`invoice_settings.default_payment_method`)."""
 
 
 @dataclass(frozen=True)
@@ -127,17 +191,24 @@ class PaymentGateway(Protocol):
         metadata: Mapping[str, str],
         payment_method: str,
         idempotency_key: str,
+        setup_future_usage: str = "",
     ) -> IntentState:
         """Create a PaymentIntent; with a `payment_method`, confirm it in the same call.
 
         MAY MOVE MONEY (when confirming). Raises `PaymentDeclined` (carrying the intent's state)
         when the confirmation is declined, and `GatewayKeyReused` when this key already created
         an intent with other parameters (look the intent up with `payment_intent_find`).
+        `setup_future_usage` ("on_session") saves the card to the customer once it pays.
         """
         ...
 
     def payment_intent_confirm(
-        self, *, intent_id: str, payment_method: str, idempotency_key: str
+        self,
+        *,
+        intent_id: str,
+        payment_method: str,
+        idempotency_key: str,
+        setup_future_usage: str = "",
     ) -> IntentState:
         """Confirm an intent with a payment method. MOVES MONEY. Raises `PaymentDeclined` on a
         decline and `IntentStateConflict` when the intent can no longer be confirmed (paid)."""
@@ -181,6 +252,56 @@ class PaymentGateway(Protocol):
     ) -> Mapping[str, Any] | None:
         """The event a webhook request carries if its signature is the processor's (and fresh),
         else None. Makes no call."""
+        ...
+
+    def checkout_session_create(
+        self,
+        *,
+        customer_id: str,
+        ui_mode: str,
+        line: CheckoutLine,
+        metadata: Mapping[str, str],
+        success_url: str,
+        cancel_url: str,
+        return_url: str,
+        idempotency_key: str,
+    ) -> CheckoutState:
+        """Open a Checkout Session selling `line` once, on the customer. Moves no money itself:
+        the learner pays on the processor's page (`ui_mode` "hosted", redirected to `url`) or in
+        ours ("embedded", mounted with `client_secret`). `metadata` goes on the session and on
+        the PaymentIntent it creates when the learner pays."""
+        ...
+
+    def checkout_session_state(self, *, session_id: str) -> CheckoutState:
+        """Read a session as the processor has it now, with its PaymentIntent (and charge)."""
+        ...
+
+    def checkout_session_expire(self, *, session_id: str, idempotency_key: str) -> CheckoutState:
+        """Close an open session so that it can no longer take money. A session that is no
+        longer open (paid meanwhile, or expired) is answered as it stands, with its
+        PaymentIntent: the caller records that truth instead."""
+        ...
+
+    def setup_intent_create(
+        self, *, customer_id: str, metadata: Mapping[str, str], idempotency_key: str
+    ) -> SetupState:
+        """Start saving a card to the customer (the client confirms it). Moves no money."""
+        ...
+
+    def payment_method_state(self, *, payment_method_id: str) -> CardState:
+        """Read a saved card as the processor has it now."""
+        ...
+
+    def payment_method_detach(self, *, payment_method_id: str, idempotency_key: str) -> None:
+        """Remove a saved card from its customer for good; one already detached counts as
+        done. Moves no money."""
+        ...
+
+    def customer_default_payment_method_set(
+        self, *, customer_id: str, payment_method_id: str
+    ) -> None:
+        """Make one of the customer's cards the default for future payments (an update, so
+        naturally idempotent: no key; a key would replay an older choice within 24 hours)."""
         ...
 
 

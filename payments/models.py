@@ -219,3 +219,106 @@ class ReconciliationIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.stripe_object_id}"
+
+
+class CheckoutSession(models.Model):
+    """The Stripe Checkout Session that one payment is bought through (one per payment).
+
+    Written with its payment, before Stripe is called, with everything the session is created
+    from (mode, redirects, what it sells): the Stripe idempotency key names the payment, so a
+    retry, or a request that must retire the session, sends the very same parameters and gets
+    the same session back. `status` and `payment_status` are Stripe's, moved forward only.
+    """
+
+    class UiMode(models.TextChoices):
+        HOSTED = "hosted"
+        EMBEDDED = "embedded"
+
+    class Status(models.TextChoices):
+        NOT_CREATED = "", "Not created at Stripe yet"
+        OPEN = "open"
+        COMPLETE = "complete"
+        EXPIRED = "expired"
+
+    payment = models.OneToOneField(
+        Payment, on_delete=models.CASCADE, primary_key=True, related_name="checkout_session"
+    )
+    stripe_id = models.CharField(max_length=255, blank=True)
+    ui_mode = models.CharField(max_length=10, choices=UiMode.choices)
+    success_url = models.CharField(max_length=2000, blank=True)
+    cancel_url = models.CharField(max_length=2000, blank=True)
+    return_url = models.CharField(max_length=2000, blank=True)
+    stripe_price_id = models.CharField(
+        max_length=255, blank=True, help_text="The catalog Price sold, or empty for the amount."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, blank=True)
+    payment_status = models.CharField(max_length=32, blank=True)
+    url = models.CharField(max_length=2000, blank=True)
+    client_secret = models.CharField(max_length=255, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    stripe_checked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When we last compared this session with Stripe."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("stripe_id",),
+                condition=~Q(stripe_id=""),
+                name="one_payment_per_checkout_session",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.stripe_id or f"checkout of {self.payment_id}"
+
+
+class SavedCard(models.Model):
+    """A card a learner saved at Stripe, as our list knows it.
+
+    Kept in step with Stripe by webhooks (attached, detached, updated, setup succeeded, the
+    Customer's default); every use of a card id is checked against this list first.
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_cards"
+    )
+    stripe_id = models.CharField(max_length=255, unique=True)
+    stripe_customer_id = models.CharField(max_length=255)
+    brand = models.CharField(max_length=32, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    exp_month = models.PositiveSmallIntegerField(default=0)
+    exp_year = models.PositiveSmallIntegerField(default=0)
+    is_default = models.BooleanField(
+        default=False, help_text="The Customer's invoice_settings.default_payment_method."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("learner",), condition=Q(is_default=True), name="one_default_card"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
+
+
+class CardSetup(models.Model):
+    """A SetupIntent we opened for a learner to save a card; its id is the Stripe idempotency
+    key, so a retry of the same request never opens a second one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_setups"
+    )
+    stripe_setup_intent_id = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.stripe_setup_intent_id or str(self.id)

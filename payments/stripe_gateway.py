@@ -26,9 +26,14 @@ from payments.errors import (
     StripeRequestInFlight,
 )
 from payments.gateway import (
+    CardState,
     ChargeState,
+    CheckoutLine,
+    CheckoutState,
+    CustomerState,
     IntentState,
     Page,
+    SetupState,
     StripeEvent,
     WebhookEndpointCreated,
 )
@@ -45,6 +50,10 @@ LIST_PAGE = 100
 WEBHOOK_TOLERANCE_SECONDS = 300
 """Stripe's own default: a signed delivery older than this is refused (replays)."""
 """The charge comes with the intent, so what paid (card, charge id) costs no extra call."""
+SESSION_EXPAND = ["payment_intent.latest_charge"]
+"""A session comes with its PaymentIntent and charge: one call tells the whole outcome."""
+UI_MODES_RENAMED_IN = "2026-03-25"
+"""From this API version on, Checkout's `ui_mode` is `hosted_page` / `embedded_page`."""
 
 
 def _seconds_left() -> float | None:
@@ -149,6 +158,7 @@ def charge_state(charge: Mapping[str, Any]) -> ChargeState:
         payment_intent_id=intent if isinstance(intent, str) else intent["id"],
         card_brand=card.get("brand") or "",
         card_last4=card.get("last4") or "",
+        metadata=dict(charge.get("metadata") or {}),
     )
 
 
@@ -175,6 +185,79 @@ def intent_state(intent: Mapping[str, Any]) -> IntentState:
         next_action_url=redirect.get("url") or "",
         charge=charge,
     )
+
+
+def checkout_state(session: Mapping[str, Any]) -> CheckoutState:
+    """Our view of a Checkout Session, from the SDK object or from a webhook payload."""
+    intent = session.get("payment_intent")
+    expanded = intent if isinstance(intent, Mapping) else None
+    return CheckoutState(
+        id=session["id"],
+        status=session["status"] or "",
+        payment_status=session.get("payment_status") or "",
+        metadata=dict(session.get("metadata") or {}),
+        url=session.get("url") or "",
+        client_secret=session.get("client_secret") or "",
+        expires_at=session["expires_at"],
+        payment_intent_id=expanded["id"] if expanded else intent or "",
+        payment_intent=intent_state(expanded) if expanded else None,
+    )
+
+
+def card_state(payment_method: Mapping[str, Any]) -> CardState:
+    """Our view of a card PaymentMethod, from the SDK object or from a webhook payload."""
+    card = payment_method.get("card") or {}
+    customer = payment_method.get("customer") or ""
+    return CardState(
+        id=payment_method["id"],
+        customer_id=customer if isinstance(customer, str) else customer["id"],
+        brand=card.get("brand") or "",
+        last4=card.get("last4") or "",
+        exp_month=card.get("exp_month") or 0,
+        exp_year=card.get("exp_year") or 0,
+    )
+
+
+def setup_state(setup_intent: Mapping[str, Any]) -> SetupState:
+    """Our view of a SetupIntent, from the SDK object or from a webhook payload."""
+    customer = setup_intent.get("customer") or ""
+    method = setup_intent.get("payment_method") or ""
+    return SetupState(
+        id=setup_intent["id"],
+        status=setup_intent["status"],
+        client_secret=setup_intent.get("client_secret") or "",
+        customer_id=customer if isinstance(customer, str) else customer["id"],
+        payment_method_id=method if isinstance(method, str) else method["id"],
+    )
+
+
+def customer_state(customer: Mapping[str, Any]) -> CustomerState:
+    """Our view of a Customer's card defaults, from the SDK object or from a webhook payload."""
+    default = (customer.get("invoice_settings") or {}).get("default_payment_method") or ""
+    return CustomerState(
+        id=customer["id"],
+        default_payment_method_id=default if isinstance(default, str) else default["id"],
+    )
+
+
+def _ui_mode(ui_mode: str) -> str:
+    """Our "hosted"/"embedded" in the words of the pinned API version."""
+    if settings.STRIPE_API_VERSION[:10] >= UI_MODES_RENAMED_IN:
+        return f"{ui_mode}_page"
+    return ui_mode
+
+
+def _line_item(line: CheckoutLine) -> dict[str, Any]:
+    if line.price_id:
+        return {"price": line.price_id, "quantity": 1}
+    return {
+        "price_data": {
+            "currency": line.currency,
+            "unit_amount": line.amount,
+            "product_data": {"name": line.name},
+        },
+        "quantity": 1,
+    }
 
 
 def _declined_intent(exc: stripe.CardError) -> IntentState:
@@ -262,6 +345,7 @@ class StripeGateway:
         metadata: Mapping[str, str],
         payment_method: str,
         idempotency_key: str,
+        setup_future_usage: str = "",
     ) -> IntentState:
         params: dict[str, Any] = {
             "amount": amount,
@@ -274,6 +358,8 @@ class StripeGateway:
         }
         if payment_method:
             params |= {"payment_method": payment_method, "confirm": True}
+        if setup_future_usage:
+            params["setup_future_usage"] = setup_future_usage
         with _translated_errors():
             intent = client().v1.payment_intents.create(
                 params=params,  # type: ignore[arg-type]
@@ -282,12 +368,20 @@ class StripeGateway:
         return intent_state(intent.to_dict())
 
     def payment_intent_confirm(
-        self, *, intent_id: str, payment_method: str, idempotency_key: str
+        self,
+        *,
+        intent_id: str,
+        payment_method: str,
+        idempotency_key: str,
+        setup_future_usage: str = "",
     ) -> IntentState:
+        params: dict[str, Any] = {"payment_method": payment_method, "expand": INTENT_EXPAND}
+        if setup_future_usage:
+            params["setup_future_usage"] = setup_future_usage
         with _translated_errors():
             intent = client().v1.payment_intents.confirm(
                 intent_id,
-                params={"payment_method": payment_method, "expand": INTENT_EXPAND},
+                params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": idempotency_key},
             )
         return intent_state(intent.to_dict())
@@ -368,3 +462,98 @@ class StripeGateway:
         except (stripe.SignatureVerificationError, ValueError):  # bad signature, JSON or UTF-8
             return None
         return event if isinstance(event, dict) else None
+
+    def checkout_session_create(
+        self,
+        *,
+        customer_id: str,
+        ui_mode: str,
+        line: CheckoutLine,
+        metadata: Mapping[str, str],
+        success_url: str,
+        cancel_url: str,
+        return_url: str,
+        idempotency_key: str,
+    ) -> CheckoutState:
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "ui_mode": _ui_mode(ui_mode),
+            "customer": customer_id,
+            "line_items": [_line_item(line)],
+            "metadata": dict(metadata),
+            "client_reference_id": metadata.get("coursepay_payment_id", ""),
+            "payment_intent_data": {"metadata": dict(metadata)},
+        }
+        if ui_mode == "embedded":
+            params["return_url"] = return_url
+        else:
+            params |= {"success_url": success_url, "cancel_url": cancel_url}
+        with _translated_errors():
+            session = client().v1.checkout.sessions.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            )
+        return checkout_state(session.to_dict())
+
+    def checkout_session_state(self, *, session_id: str) -> CheckoutState:
+        with _translated_errors():
+            session = client().v1.checkout.sessions.retrieve(
+                session_id, params={"expand": SESSION_EXPAND}
+            )
+        return checkout_state(session.to_dict())
+
+    def checkout_session_expire(self, *, session_id: str, idempotency_key: str) -> CheckoutState:
+        try:
+            with _translated_errors():
+                session = client().v1.checkout.sessions.expire(
+                    session_id,
+                    params={"expand": SESSION_EXPAND},
+                    options={"idempotency_key": idempotency_key},
+                )
+        except stripe.InvalidRequestError:
+            # Stripe refuses to expire a session that is no longer open: read what it became.
+            state = self.checkout_session_state(session_id=session_id)
+            if state.status == "open":
+                raise
+            return state
+        return checkout_state(session.to_dict())
+
+    def setup_intent_create(
+        self, *, customer_id: str, metadata: Mapping[str, str], idempotency_key: str
+    ) -> SetupState:
+        with _translated_errors():
+            setup_intent = client().v1.setup_intents.create(
+                params={
+                    "customer": customer_id,
+                    "metadata": dict(metadata),
+                    "payment_method_types": ["card"],
+                    "usage": "on_session",
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        return setup_state(setup_intent.to_dict())
+
+    def payment_method_state(self, *, payment_method_id: str) -> CardState:
+        with _translated_errors():
+            payment_method = client().v1.payment_methods.retrieve(payment_method_id)
+        return card_state(payment_method.to_dict())
+
+    def payment_method_detach(self, *, payment_method_id: str, idempotency_key: str) -> None:
+        try:
+            with _translated_errors():
+                client().v1.payment_methods.detach(
+                    payment_method_id, options={"idempotency_key": idempotency_key}
+                )
+        except stripe.InvalidRequestError:
+            # Stripe refuses to detach a card attached to nobody: then it is already done.
+            if self.payment_method_state(payment_method_id=payment_method_id).customer_id:
+                raise
+
+    def customer_default_payment_method_set(
+        self, *, customer_id: str, payment_method_id: str
+    ) -> None:
+        with _translated_errors():
+            client().v1.customers.update(
+                customer_id,
+                params={"invoice_settings": {"default_payment_method": payment_method_id}},
+            )

@@ -21,9 +21,16 @@ from djstripe import models as djstripe_models
 from djstripe.event_handlers import djstripe_receiver
 
 from payments.errors import PaymentUnknown
-from payments.gateway import WebhookEndpointCreated
-from payments.services import outcomes
-from payments.stripe_gateway import charge_state, intent_state
+from payments.gateway import WebhookEndpointCreated, get_gateway
+from payments.services import checkout_sessions, outcomes, payment_methods
+from payments.stripe_gateway import (
+    card_state,
+    charge_state,
+    checkout_state,
+    customer_state,
+    intent_state,
+    setup_state,
+)
 from payments.transitions import Actor
 
 logger = logging.getLogger(__name__)
@@ -47,8 +54,30 @@ def _record_charge(state: Any, *, actor: Actor) -> Any:
     return outcomes.payment_record_charge(charge=state, actor=actor)
 
 
+def _record_checkout(state: Any, *, actor: Actor) -> Any:
+    return checkout_sessions.checkout_session_record(
+        session=state, actor=actor, gateway=get_gateway()
+    )
+
+
+def _record_card(state: Any, *, actor: Actor) -> Any:
+    return payment_methods.saved_card_record(card=state)
+
+
+def _record_setup(state: Any, *, actor: Actor) -> Any:
+    return payment_methods.saved_card_record_setup(setup=state, gateway=get_gateway())
+
+
+def _record_default_card(state: Any, *, actor: Actor) -> Any:
+    return payment_methods.saved_card_record_default(customer=state)
+
+
 INTENT = Route(djstripe_models.PaymentIntent, intent_state, _record_intent)
 CHARGE = Route(djstripe_models.Charge, charge_state, _record_charge)
+CHECKOUT = Route(djstripe_models.Session, checkout_state, _record_checkout)
+CARD = Route(djstripe_models.PaymentMethod, card_state, _record_card)
+SETUP = Route(djstripe_models.SetupIntent, setup_state, _record_setup)
+CUSTOMER = Route(djstripe_models.Customer, customer_state, _record_default_card)
 
 TABLE: dict[str, Route] = {
     "payment_intent.succeeded": INTENT,
@@ -57,6 +86,15 @@ TABLE: dict[str, Route] = {
     "payment_intent.processing": INTENT,
     "payment_intent.requires_action": INTENT,
     "charge.succeeded": CHARGE,
+    "checkout.session.completed": CHECKOUT,
+    "checkout.session.expired": CHECKOUT,
+    "checkout.session.async_payment_succeeded": CHECKOUT,
+    "checkout.session.async_payment_failed": CHECKOUT,
+    "payment_method.attached": CARD,
+    "payment_method.detached": CARD,
+    "payment_method.updated": CARD,
+    "setup_intent.succeeded": SETUP,
+    "customer.updated": CUSTOMER,
 }
 
 ENABLED_EVENTS = sorted(

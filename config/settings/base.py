@@ -220,6 +220,19 @@ PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="payments.stripe_gateway.
 # A read of an unsettled payment that Stripe has not told us about for this long asks Stripe once
 # (a lost webhook must not leave a paying learner without the course).
 PAYMENT_REFRESH_AFTER_SECONDS = env.int("PAYMENT_REFRESH_AFTER_SECONDS", default=10)
+# Stripe Checkout sends learners back to these pages; a client may name its own only on an origin
+# listed in CHECKOUT_REDIRECT_ORIGINS (scheme://host[:port], exactly). `{CHECKOUT_SESSION_ID}` is
+# appended to the success and return URLs when missing (see payments/redirects.py).
+SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+CHECKOUT_REDIRECT_ORIGINS: list[str] = env.list("CHECKOUT_REDIRECT_ORIGINS", default=[SITE_URL])
+CHECKOUT_SUCCESS_URL: str = env.str(
+    "CHECKOUT_SUCCESS_URL",
+    default=f"{SITE_URL}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
+)
+CHECKOUT_CANCEL_URL: str = env.str("CHECKOUT_CANCEL_URL", default=f"{SITE_URL}/checkout/canceled")
+CHECKOUT_RETURN_URL: str = env.str(
+    "CHECKOUT_RETURN_URL", default=f"{SITE_URL}/checkout/return?session_id={{CHECKOUT_SESSION_ID}}"
+)
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
@@ -282,6 +295,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "payments.models.PaymentStatus",
         "EnrollmentStatusEnum": "courses.models.Enrollment.Status",
+        "CheckoutSessionStatusEnum": "payments.models.CheckoutSession.Status",
+        "CheckoutUiModeEnum": "payments.models.CheckoutSession.UiMode",
     },
 }
 

@@ -23,11 +23,9 @@ class UtcDateTimeField(IsoDateTimeField):
     """
 
     def to_python(self, value: Any) -> datetime | None:
-        moment = super().to_python(value)
+        moment = super().to_python(value)  # naive values are made aware in UTC, the time zone
         if moment is None:
             return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
         try:
             return moment.astimezone(UTC)
         except OverflowError as exc:

@@ -1,6 +1,5 @@
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,7 +18,13 @@ class PaymentCreateSerializer(serializers.Serializer):
         max_length=255,
         required=False,
         default="",
-        help_text="A PaymentMethod id to confirm with at once (else confirm with Stripe.js).",
+        help_text="A PaymentMethod id to confirm with at once (else confirm with Stripe.js): "
+        "a new card, or one of the learner's saved cards.",
+    )
+    save_payment_method = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Save the card to the learner's saved cards once it pays.",
     )
 
 
@@ -61,12 +66,8 @@ class PaymentSerializer(serializers.ModelSerializer):
 def _selected_receipt(payment: Payment) -> "Receipt | None":
     """The receipt selected with the payment (the selectors do); None when it was not, as for
     a payment just created, whose receipt is issued after its transaction commits."""
-    if not Payment.receipt.is_cached(payment):  # type: ignore[attr-defined]
-        return None
-    try:
-        return payment.receipt  # type: ignore[attr-defined]
-    except ObjectDoesNotExist:
-        return None
+    selected: Receipt | None = payment._state.fields_cache.get("receipt")
+    return selected
 
 
 class LastFailureSerializer(serializers.Serializer):

@@ -74,6 +74,7 @@ class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             learner=request.user,  # type: ignore[arg-type]
             course_slug=serializer.validated_data["course"],
             payment_method=serializer.validated_data["payment_method"],
+            save_payment_method=serializer.validated_data["save_payment_method"],
             gateway=get_gateway(),
         )
         code = status.HTTP_201_CREATED if started.created else status.HTTP_200_OK

@@ -54,3 +54,8 @@ def course_sync_to_stripe(*, course: Course, gateway: PaymentGateway) -> Course:
 def _price_in_step(course: Course) -> bool:
     synced = (course.stripe_price_amount, course.stripe_price_currency)
     return bool(course.stripe_price_id) and synced == (course.price_amount, course.currency)
+
+
+def course_stripe_price_for_sale(course: Course) -> str:
+    """The course's Stripe Price id when that Price charges the catalog price, else ""."""
+    return course.stripe_price_id if _price_in_step(course) else ""

@@ -59,12 +59,24 @@ def payment_record_outcome(*, intent: IntentState, actor: Actor) -> Payment | No
 
 
 def payment_record_charge(*, charge: ChargeState, actor: Actor) -> Payment | None:
-    """Keep what paid (charge id, card) on the payment its intent backs; moves no status."""
+    """Keep what paid (charge id, card) on the payment its intent backs; moves no status.
+
+    The payment is found by our id in the charge's metadata (Stripe copies the intent's metadata
+    onto the charge it makes) when there is one: a Checkout payment learns its intent only from
+    a later event, which may even be processed at the same time as this one. A payment backed by
+    another intent is left alone.
+    """
     if not charge.payment_intent_id:
         return None
-    changes = _charge_facts(charge)
-    Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).update(**changes)
-    return Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id).first()
+    payment_id = payment_id_of(charge.metadata)
+    if payment_id:
+        ours = Payment.objects.filter(
+            pk=payment_id, stripe_payment_intent_id__in=("", charge.payment_intent_id)
+        )
+    else:
+        ours = Payment.objects.filter(stripe_payment_intent_id=charge.payment_intent_id)
+    ours.update(**_charge_facts(charge))
+    return ours.first()
 
 
 def payment_refresh_if_stale(*, payment: Payment, gateway: PaymentGateway) -> Payment:

@@ -1,7 +1,7 @@
 """Buying a course with a PaymentIntent.
 
-One open payment per learner and course, backed by one PaymentIntent. The card charged is always
-the one the current request names:
+One open payment per learner and course (`open_purchase` says which), backed by one
+PaymentIntent. The card charged is always the one the current request names:
 
 - The intent is created under a key that names the payment (`...-create-N`), with the current
   request's card. A retry of the same request sends the same parameters and gets Stripe's first
@@ -17,15 +17,11 @@ the one the current request names:
 import logging
 from dataclasses import dataclass, replace
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 
 from accounts.models import User
-from courses.models import Course, Enrollment
 from payments import transitions
 from payments.errors import (
-    AlreadyEnrolled,
-    CourseUnavailable,
     GatewayKeyReused,
     GatewayUnavailable,
     IntentStateConflict,
@@ -35,12 +31,14 @@ from payments.errors import (
 from payments.gateway import IntentState, PaymentGateway
 from payments.models import Payment, PaymentStatus
 from payments.services.customers import stripe_customer_get_or_create
+from payments.services.open_purchase import bought_by_checkout, purchase_slot
 from payments.services.outcomes import (
     PAYMENT_METADATA_KEY,
     UNSETTLED_STATUSES,
     payment_record_outcome,
     payment_refresh_if_stale,
 )
+from payments.services.payment_methods import SAVE_CARD_USAGE, saved_card_check_usable
 
 logger = logging.getLogger(__name__)
 
@@ -55,21 +53,34 @@ class PaymentStarted:
 
 
 def payment_start(
-    *, learner: User, course_slug: str, payment_method: str, gateway: PaymentGateway
+    *,
+    learner: User,
+    course_slug: str,
+    payment_method: str,
+    gateway: PaymentGateway,
+    save_payment_method: bool = False,
 ) -> PaymentStarted:
     """Open (or reuse) the learner's payment for a course and back it with a PaymentIntent.
 
-    The amount is the catalog's. With `payment_method` the intent is confirmed at once with that
-    card; a decline is recorded on the payment and raised as `PaymentDeclined`. Without one, the
-    client confirms with Stripe.js; an existing payment is brought up to date from Stripe if we
-    have heard nothing of it for a while.
+    The amount is the catalog's. With `payment_method` (a card id from Stripe.js, or one of the
+    learner's saved cards) the intent is confirmed at once with that card; a decline is recorded
+    on the payment and raised as `PaymentDeclined`. Another learner's saved card is refused
+    (`SavedCardNotFound`) before anything else. Without a card, the client confirms with
+    Stripe.js; an existing payment is brought up to date from Stripe if we have heard nothing of
+    it for a while. `save_payment_method` keeps the card on the learner's Customer once it pays.
+    An open Checkout purchase of the course is retired first (`open_purchase`).
     """
-    payment, created = _open_or_reuse(learner=learner, course_slug=course_slug)
-    if _price_changed_since_opened(payment):
-        payment = _retire_stale_quote(payment, gateway=gateway)
-        if payment.status == PaymentStatus.SUCCEEDED:  # it was paid meanwhile, at the old price
-            return PaymentStarted(payment=payment, created=False)
-        payment, created = _open_or_reuse(learner=learner, course_slug=course_slug)
+    if payment_method:
+        saved_card_check_usable(learner=learner, payment_method_id=payment_method)
+    slot = purchase_slot(
+        learner=learner,
+        course_slug=course_slug,
+        fits=lambda payment: not bought_by_checkout(payment),
+        gateway=gateway,
+    )
+    payment, created = slot.payment, slot.created
+    if payment.status == PaymentStatus.SUCCEEDED:  # it was paid meanwhile, at the old terms
+        return PaymentStarted(payment=payment, created=False)
     if payment.stripe_payment_intent_id and (
         not payment_method or payment.status == PaymentStatus.PROCESSING
     ):
@@ -81,7 +92,11 @@ def payment_start(
     customer_id = stripe_customer_get_or_create(user=learner, gateway=gateway)
     try:
         intent = _intent_confirmed_with(
-            payment, customer_id=customer_id, payment_method=payment_method, gateway=gateway
+            payment,
+            customer_id=customer_id,
+            payment_method=payment_method,
+            setup_future_usage=SAVE_CARD_USAGE if save_payment_method else "",
+            gateway=gateway,
         )
     except PaymentDeclined as declined:
         ours = {PAYMENT_METADATA_KEY: str(payment.pk)}
@@ -96,41 +111,23 @@ def payment_start(
     return PaymentStarted(payment=payment, created=created)
 
 
-def _open_or_reuse(*, learner: User, course_slug: str) -> tuple[Payment, bool]:
-    with transaction.atomic():
-        # One purchase decision at a time per learner: concurrent requests queue here.
-        User.objects.select_for_update(no_key=True).filter(pk=learner.pk).values_list("pk").get()
-        owned = Enrollment.objects.filter(
-            learner=learner, course=OuterRef("pk"), status=Enrollment.Status.ACTIVE
-        )
-        course = (
-            Course.objects.filter(slug=course_slug, active=True)
-            .annotate(owned=Exists(owned))
-            .first()
-        )
-        if course is None:
-            raise CourseUnavailable(course_slug)
-        if course.owned:
-            raise AlreadyEnrolled()
-        unsettled = Payment.objects.filter(
-            learner=learner, course=course, status__in=UNSETTLED_STATUSES
-        ).first()
-        if unsettled:
-            unsettled.course = course
-            return unsettled, False
-        return transitions.payment_open(
-            learner_id=learner.pk, course=course, actor=transitions.API
-        ), True
-
-
 def _intent_confirmed_with(
-    payment: Payment, *, customer_id: str, payment_method: str, gateway: PaymentGateway
+    payment: Payment,
+    *,
+    customer_id: str,
+    payment_method: str,
+    setup_future_usage: str,
+    gateway: PaymentGateway,
 ) -> IntentState:
     """The payment's intent, confirmed with `payment_method` if one is named (see the module's
     docstring for why this never charges a card the current request did not name)."""
     if not payment.stripe_payment_intent_id:
         intent, created_now = _intent_create(
-            payment, customer_id=customer_id, payment_method=payment_method, gateway=gateway
+            payment,
+            customer_id=customer_id,
+            payment_method=payment_method,
+            setup_future_usage=setup_future_usage,
+            gateway=gateway,
         )
         if created_now or not payment_method:
             return intent
@@ -142,7 +139,9 @@ def _intent_confirmed_with(
             # A new key after each known failure; the same one for a retry of an unknown outcome.
             idempotency_key=(
                 f"coursepay-payment-{payment.pk}-confirm-{payment.failed_attempts}-{payment_method}"
+                + ("-save" if setup_future_usage else "")
             ),
+            setup_future_usage=setup_future_usage,
         )
     except IntentStateConflict:
         # Already paid (or processing) by an earlier attempt whose answer we missed: read it.
@@ -150,7 +149,12 @@ def _intent_confirmed_with(
 
 
 def _intent_create(
-    payment: Payment, *, customer_id: str, payment_method: str, gateway: PaymentGateway
+    payment: Payment,
+    *,
+    customer_id: str,
+    payment_method: str,
+    setup_future_usage: str,
+    gateway: PaymentGateway,
 ) -> tuple[IntentState, bool]:
     """Create the payment's intent, confirmed with `payment_method` (True), or find the one an
     earlier attempt created under our key with other parameters (False).
@@ -173,6 +177,7 @@ def _intent_create(
                 },
                 payment_method=payment_method,
                 idempotency_key=key,
+                setup_future_usage=setup_future_usage,
             )
             return intent, True
         except GatewayKeyReused:
@@ -190,38 +195,3 @@ def _intent_create(
             )
     logger.error("Stripe refused two create keys of payment %s without an intent", payment.pk)
     raise GatewayUnavailable()
-
-
-def _price_changed_since_opened(payment: Payment) -> bool:
-    course = payment.course
-    return (payment.amount, payment.currency) != (course.price_amount, course.currency)
-
-
-def _retire_stale_quote(payment: Payment, *, gateway: PaymentGateway) -> Payment:
-    """The course was repriced while this payment was open: cancel its intent at Stripe (so a
-    stale Stripe.js page cannot pay the old price) and close it; the caller opens a new one."""
-    if payment.stripe_payment_intent_id:
-        try:
-            gateway.payment_intent_cancel(
-                intent_id=payment.stripe_payment_intent_id,
-                idempotency_key=f"coursepay-payment-{payment.pk}-cancel",
-            )
-        except IntentStateConflict:  # paid or processing already: that is the truth to record
-            intent = gateway.payment_intent_state(intent_id=payment.stripe_payment_intent_id)
-            recorded = payment_record_outcome(intent=intent, actor=transitions.API) or payment
-            if recorded.status == PaymentStatus.PROCESSING:
-                raise PaymentNotFinished(recorded.status) from None
-            if recorded.status not in UNSETTLED_STATUSES:
-                return recorded
-    _abandon(payment, reason="The course was repriced while the payment was open")
-    return payment
-
-
-def _abandon(payment: Payment, *, reason: str) -> None:
-    """Close an open payment, so that a new purchase of the course starts afresh."""
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if transitions.can_move(locked.status, PaymentStatus.CANCELED):
-            transitions.payment_move(
-                locked, PaymentStatus.CANCELED, actor=transitions.API, detail={"reason": reason}
-            )

@@ -11,7 +11,17 @@ from dataclasses import replace
 from typing import Any
 
 from payments.errors import IntentStateConflict, PaymentDeclined
-from payments.gateway import ChargeState, IntentState, Page, StripeEvent, WebhookEndpointCreated
+from payments.gateway import (
+    CardState,
+    ChargeState,
+    CheckoutLine,
+    CheckoutState,
+    IntentState,
+    Page,
+    SetupState,
+    StripeEvent,
+    WebhookEndpointCreated,
+)
 
 
 class FakeGateway:
@@ -19,6 +29,8 @@ class FakeGateway:
         self.calls: list[str] = []
         self.intents: dict[str, IntentState] = {}
         self.undelivered: list[StripeEvent] = []
+        self.sessions: dict[str, CheckoutState] = {}
+        self.cards: dict[str, CardState] = {}
         self._answers: dict[str, object] = {}
         self._ids = itertools.count(1)
 
@@ -57,6 +69,7 @@ class FakeGateway:
         metadata: Mapping[str, str],
         payment_method: str,
         idempotency_key: str,
+        setup_future_usage: str = "",
     ) -> IntentState:
         self.calls.append("payment_intent_create")
 
@@ -78,7 +91,12 @@ class FakeGateway:
         return self._confirm(intent.id, payment_method) if payment_method else intent
 
     def payment_intent_confirm(
-        self, *, intent_id: str, payment_method: str, idempotency_key: str
+        self,
+        *,
+        intent_id: str,
+        payment_method: str,
+        idempotency_key: str,
+        setup_future_usage: str = "",
     ) -> IntentState:
         self.calls.append("payment_intent_confirm")
         return self._confirm(intent_id, payment_method)
@@ -138,3 +156,105 @@ class FakeGateway:
     ) -> Page[StripeEvent]:
         self.calls.append("event_list_undelivered")
         return Page(list(self.undelivered), has_more=False)
+
+    def checkout_session_create(
+        self,
+        *,
+        customer_id: str,
+        ui_mode: str,
+        line: CheckoutLine,
+        metadata: Mapping[str, str],
+        success_url: str,
+        cancel_url: str,
+        return_url: str,
+        idempotency_key: str,
+    ) -> CheckoutState:
+        self.calls.append("checkout_session_create")
+
+        def make() -> CheckoutState:
+            cs = f"cs_fake{next(self._ids)}"
+            hosted = ui_mode == "hosted"
+            session = CheckoutState(
+                id=cs,
+                status="open",
+                payment_status="unpaid",
+                metadata=dict(metadata),
+                url=f"https://checkout.example/{cs}" if hosted else "",
+                client_secret="" if hosted else f"{cs}_secret_x",
+                expires_at=2_000_000_000,
+            )
+            self.sessions[cs] = session
+            return session
+
+        created = self._once(idempotency_key, make)  # a replay is the first answer, as stored
+        assert isinstance(created, CheckoutState)
+        return created
+
+    def checkout_session_state(self, *, session_id: str) -> CheckoutState:
+        self.calls.append("checkout_session_state")
+        return self.sessions[session_id]
+
+    def checkout_session_expire(self, *, session_id: str, idempotency_key: str) -> CheckoutState:
+        self.calls.append("checkout_session_expire")
+        session = self.sessions[session_id]
+        if session.status == "open":
+            session = replace(session, status="expired", url="", client_secret="")
+            self.sessions[session_id] = session
+        return session
+
+    def checkout_session_pay(self, session_id: str, *, intent_status: str = "succeeded") -> None:
+        """What the learner does on Checkout's page (not part of the port)."""
+        session = self.sessions[session_id]
+        pi = f"pi_fake{next(self._ids)}"
+        intent = IntentState(
+            id=pi,
+            status=intent_status,
+            client_secret=f"{pi}_secret_x",
+            amount=0,
+            currency="usd",
+            metadata=dict(session.metadata),
+        )
+        self.intents[pi] = intent
+        paid = "paid" if intent_status == "succeeded" else "unpaid"
+        self.sessions[session_id] = replace(
+            session,
+            status="complete",
+            payment_status=paid,
+            url="",
+            client_secret="",
+            payment_intent_id=pi,
+            payment_intent=intent,
+        )
+
+    def setup_intent_create(
+        self, *, customer_id: str, metadata: Mapping[str, str], idempotency_key: str
+    ) -> SetupState:
+        self.calls.append("setup_intent_create")
+
+        def make() -> SetupState:
+            seti = f"seti_fake{next(self._ids)}"
+            return SetupState(
+                id=seti,
+                status="requires_payment_method",
+                client_secret=f"{seti}_secret_x",
+                customer_id=customer_id,
+            )
+
+        state = self._once(idempotency_key, make)
+        assert isinstance(state, SetupState)
+        return state
+
+    def payment_method_state(self, *, payment_method_id: str) -> CardState:
+        self.calls.append("payment_method_state")
+        return self.cards[payment_method_id]
+
+    def payment_method_detach(self, *, payment_method_id: str, idempotency_key: str) -> None:
+        self.calls.append("payment_method_detach")
+        card = self.cards.get(payment_method_id)
+        if card is not None:
+            self.cards[payment_method_id] = replace(card, customer_id="")
+
+    def customer_default_payment_method_set(
+        self, *, customer_id: str, payment_method_id: str
+    ) -> None:
+        self.calls.append("customer_default_payment_method_set")

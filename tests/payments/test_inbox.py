@@ -327,3 +327,12 @@ def test_acknowledging_a_delivery_costs_one_statement(
         )
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_worker_task_processes_an_objects_lane(processed) -> None:
+    stored("evt_1")
+
+    inbox.inbox_process_lane_task.apply(args=("pi_1",))
+
+    assert processed == ["evt_1"]
