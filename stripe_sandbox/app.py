@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,15 +25,17 @@ from stripe._api_version import _ApiVersion
 from stripe_sandbox import errors, validation, wire
 from stripe_sandbox.clock import Clock
 from stripe_sandbox.control import router as control_router
-from stripe_sandbox.events import EventLog
+from stripe_sandbox.events import EventLog, RequestInfo
 from stripe_sandbox.expand import expand
 from stripe_sandbox.faults import FaultTable
 from stripe_sandbox.idempotency import IdempotencyKeys, StoredResponse
 from stripe_sandbox.pages import router as page_router
 from stripe_sandbox.persistence import Persister
-from stripe_sandbox.resources import router as api_router
-from stripe_sandbox.routing import Call, Page, RequestInfo, Route, Router
+from stripe_sandbox.resources.account import ACCOUNT
+from stripe_sandbox.resources.wiring import router as api_router
+from stripe_sandbox.routing import Call, Context, Page, Route, Router
 from stripe_sandbox.store import Store, random_token
+from stripe_sandbox.timers import Timers
 from stripe_sandbox.webhooks import DEFAULT_RETRY_SCHEDULE, WebhookDispatcher
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ API_VERSION = _ApiVersion.CURRENT
 """The SDK's pinned version: what events carry and what answers without `Stripe-Version` use."""
 _UNKNOWN_ERROR = errors.StripeError(500, "An unknown error occurred.", error_type="api_error")
 SECRET_KEY_PREFIX = "sk_test_"
+API_VERSION_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
+"""`2023-10-16` (what mobile SDKs ask for) or a named release such as `2026-08-26.dahlia`."""
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
@@ -87,12 +92,15 @@ class Sandbox:
         data_path: Path | None = None,
     ) -> None:
         self.clock = clock or Clock()
-        self.store = Store()
+        self.store = Store(ACCOUNT.new_id())
         self.idempotency = IdempotencyKeys(self.clock)
         self.dispatcher = WebhookDispatcher(
             self.store, retry_schedule=retry_schedule, timeout=webhook_timeout
         )
         self.events = EventLog(self.store, self.clock, self.dispatcher, API_VERSION)
+        self.timers = Timers(self.store, self.clock)
+        self.context = Context(self.store, self.clock, self.events, self.timers)
+        """All a request handler sees of the sandbox."""
         self.router = Router()
         self.router.include(control_router)
         self.router.include(page_router)
@@ -108,18 +116,24 @@ class Sandbox:
             self.persister.load()
             self.persister.start()
         self.dispatcher.start()
+        self.timers.start()
 
     def stop(self) -> None:
+        self.timers.stop()
         self.dispatcher.stop()
         if self.persister:
             self.persister.stop()
 
     def reset(self) -> None:
         """Back to an empty account: objects, events, keys, queued deliveries, clock, faults
-        and webhook chaos."""
+        and webhook chaos. Returns once the deliveries in flight are answered (bounded), so no
+        webhook of the state before reaches a receiver afterwards. Called without the store
+        lock: a delivery in flight takes it to finish."""
         self.faults.clear()
+        self.timers.reset()
+        self.dispatcher.reset()
         with self.store.lock:
-            self.dispatcher.reset()
+            self.timers.reset()
             self.store.reset()
             self.idempotency.reset()
             self.clock.reset()
@@ -157,7 +171,7 @@ class Sandbox:
 
     def _run_page(self, route: Route, path: dict[str, str], request: HttpRequest) -> HttpResponse:
         params = dict(wire.decode_form(request.query))
-        call = Call(self, params, path, RequestInfo(None), _base_url(request))
+        call = Call(self.context, params, path, RequestInfo(None), _base_url(request))
         with self.store.lock:
             page: Page = route.handler(call)
         headers = {"Content-Type": page.content_type, "Cache-Control": "no-store"}
@@ -168,7 +182,11 @@ class Sandbox:
         self, route: Route, path: dict[str, str], request: HttpRequest
     ) -> HttpResponse:
         params = wire.decode_json_object(request.body) if request.method == "POST" else {}
-        call = Call(self, params, path, RequestInfo(None), _base_url(request))
+        call = Call(
+            self.context, params, path, RequestInfo(None), _base_url(request), controls=self
+        )
+        if not route.locked:
+            return _json_response(200, route.handler(call))
         with self.store.lock:
             try:
                 return _json_response(200, route.handler(call))
@@ -185,10 +203,12 @@ class Sandbox:
         assert route.params is not None
         params = validation.validate(route.params, raw)
         version_header = request.headers.get("Stripe-Version") or None
+        if version_header is not None and not API_VERSION_FORMAT.fullmatch(version_header):
+            raise errors.invalid_request(f"Invalid Stripe API version: {version_header[:64]}")
         version = version_header or API_VERSION
         key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         call = Call(
-            self,
+            self.context,
             params,
             path,
             RequestInfo(request_id, key),

@@ -23,6 +23,24 @@ class Authentication(Enum):
     """Asks for 3-D Secure on-session; off-session it passes once the card is saved."""
 
 
+class RefundOutcome(Enum):
+    SUCCEEDS = "succeeds"
+    PENDS_THEN_SUCCEEDS = "pends_then_succeeds"
+    """`pending` at creation, `succeeded` a little later (`refund.updated`)."""
+    SUCCEEDS_THEN_FAILS = "succeeds_then_fails"
+    """`succeeded` at creation, `failed` a little later (`refund.failed`)."""
+
+
+@dataclass(frozen=True)
+class DisputeKind:
+    """The chargeback a dispute test card brings on a little after its payment succeeds."""
+
+    reason: str
+    inquiry: bool = False
+    """An inquiry (a retrieval request): no funds are withdrawn, statuses are `warning_*`."""
+    network_reason_code: str = "10.4"
+
+
 @dataclass(frozen=True)
 class Decline:
     code: str
@@ -43,6 +61,8 @@ class TestCard:
     decline: Decline | None = None
     authentication: Authentication = Authentication.NEVER
     declines_on_attach: bool = False
+    dispute: DisputeKind | None = None
+    refund: RefundOutcome = RefundOutcome.SUCCEEDS
 
     @property
     def brand(self) -> str:
@@ -112,6 +132,19 @@ TEST_CARDS: tuple[TestCard, ...] = (
         INSUFFICIENT_FUNDS,
         authentication=Authentication.ALWAYS,
     ),
+    TestCard("4000000000000259", "pm_card_createDispute", dispute=DisputeKind("fraudulent")),
+    TestCard(
+        "4000000000002685",
+        "pm_card_createDisputeProductNotReceived",
+        dispute=DisputeKind("product_not_received", network_reason_code="13.1"),
+    ),
+    TestCard(
+        "4000000000001976",
+        "pm_card_createDisputeInquiry",
+        dispute=DisputeKind("general", inquiry=True),
+    ),
+    TestCard("4000000000007726", "pm_card_pendingRefund", refund=RefundOutcome.PENDS_THEN_SUCCEEDS),
+    TestCard("4000000000005126", "pm_card_refundFail", refund=RefundOutcome.SUCCEEDS_THEN_FAILS),
 )
 
 _BY_PAYMENT_METHOD = {card.payment_method: card for card in TEST_CARDS}

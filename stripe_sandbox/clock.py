@@ -15,6 +15,11 @@ class Clock:
         self._source = source
         self._offset = 0.0
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_advance(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after each advance (the timers re-read what is due)."""
+        self._listeners.append(listener)
 
     def now(self) -> float:
         return self._source() + self._offset
@@ -28,6 +33,8 @@ class Clock:
             raise ValueError("the clock only moves forward")
         with self._lock:
             self._offset += seconds
+        for listener in self._listeners:
+            listener()
         return self.now()
 
     def reset(self) -> None:

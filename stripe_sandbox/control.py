@@ -11,16 +11,22 @@ from stripe_sandbox import errors, shapes
 from stripe_sandbox.resources import (
     checkout_sessions,
     payment_intents,
+    refunds,
     setup_intents,
     subscriptions,
 )
 from stripe_sandbox.resources.account import platform_account
-from stripe_sandbox.routing import Call, JsonObject, Router
+from stripe_sandbox.routing import Call, Controls, JsonObject, Router
 from stripe_sandbox.webhooks import Chaos
 
 router = Router()
 
 AUTHENTICATION_OUTCOMES = ("approve", "fail")
+
+
+def _controls(call: Call) -> Controls:
+    assert call.controls is not None, "the app gives control routes their controls"
+    return call.controls
 
 
 def _required(call: Call, name: str, kind: type | tuple[type, ...]) -> Any:
@@ -37,9 +43,10 @@ def health(call: Call) -> JsonObject:
     return {"status": "ok", "account": platform_account(call)["id"], "now": call.now()}
 
 
-@router.post("/_sandbox/reset")
+@router.post("/_sandbox/reset", locked=False)
 def reset(call: Call) -> JsonObject:
-    call.sandbox.reset()
+    """Everything back to empty once the webhooks already on the wire are answered."""
+    _controls(call).reset()
     return {"reset": True}
 
 
@@ -93,7 +100,7 @@ def authenticate_setup(call: Call) -> JsonObject:
 
 @router.get("/_sandbox/deliveries")
 def deliveries(call: Call) -> JsonObject:
-    attempts = [attempt.as_json() for attempt in call.sandbox.dispatcher.attempts()]
+    attempts = [attempt.as_json() for attempt in _controls(call).dispatcher.attempts()]
     return shapes.list_object("/_sandbox/deliveries", attempts)
 
 
@@ -138,20 +145,39 @@ def expire_checkout(call: Call) -> JsonObject:
     return checkout_sessions.expire(call, checkout_sessions.current(call, call.path["id"]))
 
 
+@router.post("/_sandbox/refunds/{id}/fail")
+def fail_refund(call: Call) -> JsonObject:
+    """The card network returns a refund now: `{"failure_reason"?: "..."}` (Stripe's values;
+    `expired_or_canceled_card` by default). For a pending or a succeeded refund."""
+    reason = call.params.get("failure_reason", refunds.TEST_CARD_FAILURE_REASON)
+    if reason not in refunds.FAILURE_REASONS:
+        raise errors.invalid_request(
+            f"Invalid failure_reason: must be one of {', '.join(refunds.FAILURE_REASONS)}",
+            param="failure_reason",
+        )
+    return refunds.fail(call, call.path["id"], str(reason))
+
+
+@router.post("/_sandbox/refunds/{id}/succeed")
+def settle_refund(call: Call) -> JsonObject:
+    """A pending refund reaches the card now."""
+    return refunds.settle(call, call.path["id"])
+
+
 @router.post("/_sandbox/faults")
 def add_fault(call: Call) -> JsonObject:
-    return call.sandbox.faults.add(call.params).as_json()
+    return _controls(call).faults.add(call.params).as_json()
 
 
 @router.get("/_sandbox/faults")
 def list_faults(call: Call) -> JsonObject:
-    faults = [fault.as_json() for fault in call.sandbox.faults.all()]
+    faults = [fault.as_json() for fault in _controls(call).faults.all()]
     return shapes.list_object("/_sandbox/faults", faults)
 
 
 @router.delete("/_sandbox/faults")
 def clear_faults(call: Call) -> JsonObject:
-    call.sandbox.faults.clear()
+    _controls(call).faults.clear()
     return {"cleared": True}
 
 
@@ -178,13 +204,13 @@ def set_webhook_chaos(call: Call) -> JsonObject:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise errors.invalid_request("Invalid seed: an integer", param="seed")
     chaos = Chaos(duplicate_rate=float(rate), delay_ms=delay, reorder=reorder, seed=seed)
-    call.sandbox.dispatcher.set_chaos(chaos)
+    _controls(call).dispatcher.set_chaos(chaos)
     return chaos.as_json()
 
 
 @router.get("/_sandbox/webhooks/chaos")
 def webhook_chaos(call: Call) -> JsonObject:
-    return call.sandbox.dispatcher.chaos.as_json()
+    return _controls(call).dispatcher.chaos.as_json()
 
 
 _INTENTS = {"payment_intents": "payment_intent", "setup_intents": "setup_intent"}

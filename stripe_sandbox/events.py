@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import stripe
 
 from stripe_sandbox import shapes
 from stripe_sandbox.clock import Clock
-from stripe_sandbox.routing import JsonObject, RequestInfo
-from stripe_sandbox.store import Store
+from stripe_sandbox.resource import Resource
+from stripe_sandbox.store import JsonObject, Store
 
 if TYPE_CHECKING:
     from stripe_sandbox.webhooks import WebhookDispatcher
+
+EVENT = Resource(stripe.Event, "evt_", 24)
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What an event records about the request that caused it."""
+
+    id: str | None
+    idempotency_key: str | None = None
 
 
 def endpoint_wants(endpoint: JsonObject, event_type: str) -> bool:
@@ -49,9 +60,8 @@ class EventLog:
             for endpoint in self._store.all("webhook_endpoint")
             if endpoint_wants(endpoint, event_type)
         ]
-        event = shapes.build(
-            stripe.Event,
-            id=self._store.new_id("event"),
+        event = EVENT.build(
+            id=EVENT.new_id(),
             api_version=self._api_version,
             created=self._clock.timestamp(),
             data=shapes.nested(

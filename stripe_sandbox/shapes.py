@@ -15,17 +15,7 @@ from stripe._list_object import ListObject
 from stripe._object_classes import get_object_class
 from stripe._stripe_object import StripeObject, UntypedStripeObject
 
-# Fields Stripe leaves out unless the request expands them (its "includable" fields), and
-# `deleted`, which only deleted objects carry.
-INCLUDABLE: dict[str, frozenset[str]] = {
-    "customer": frozenset(
-        {"cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax", "tax_ids"}
-    ),
-    "price": frozenset({"currency_options", "tiers"}),
-    "charge": frozenset({"refunds"}),
-    "checkout.session": frozenset({"line_items"}),
-    "invoice": frozenset({"confirmation_secret", "payments"}),
-}
+# `deleted` is carried by deleted objects only.
 CONDITIONAL = frozenset({"deleted"})
 
 
@@ -47,11 +37,10 @@ def declared_fields(cls: type) -> dict[str, Any]:
     return _declared[cls]
 
 
-def default_fields(cls: type[StripeObject]) -> frozenset[str]:
-    """The fields an unexpanded object of this class carries."""
-    object_name = getattr(cls, "OBJECT_NAME", "")
-    left_out = INCLUDABLE.get(object_name, frozenset()) | CONDITIONAL
-    return frozenset(declared_fields(cls)) - left_out
+def default_fields(cls: type[StripeObject], omit: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The fields an unexpanded object of this class carries: all it declares but `omit` (the
+    fields Stripe includes only on request) and `deleted`."""
+    return frozenset(declared_fields(cls)) - omit - CONDITIONAL
 
 
 def resource_class(object_name: str) -> type[StripeObject] | None:
@@ -75,9 +64,12 @@ def blank(cls: type) -> dict[str, Any]:
     return {name: empty_value(annotation) for name, annotation in declared_fields(cls).items()}
 
 
-def build(cls: type[StripeObject], **values: Any) -> dict[str, Any]:
-    """A complete object of `cls`: its default fields at their empty values, then `values`."""
-    fields = default_fields(cls)
+def build(
+    cls: type[StripeObject], *, omit: frozenset[str] = frozenset(), **values: Any
+) -> dict[str, Any]:
+    """A complete object of `cls`: its default fields (all but `omit`) at their empty values,
+    then `values`."""
+    fields = default_fields(cls, omit)
     undeclared = set(values) - set(declared_fields(cls))
     if undeclared:
         raise KeyError(f"{cls.__name__} declares no {sorted(undeclared)}")

@@ -17,28 +17,8 @@ from stripe_sandbox import errors
 
 _ALPHABET = string.ascii_letters + string.digits
 
-# Id prefix and random length per object type, as Stripe spells them.
-ID_FORMATS: dict[str, tuple[str, int]] = {
-    "account": ("acct_", 16),
-    "balance_transaction": ("txn_", 24),
-    "charge": ("ch_", 24),
-    "checkout.session": ("cs_test_", 58),
-    "customer": ("cus_", 14),
-    "ephemeral_key": ("ephkey_", 24),
-    "event": ("evt_", 24),
-    "invoice": ("in_", 24),
-    "item": ("li_", 24),
-    "line_item": ("il_", 24),
-    "payment_intent": ("pi_", 24),
-    "payment_method": ("pm_", 24),
-    "price": ("price_", 24),
-    "product": ("prod_", 14),
-    "refund": ("re_", 24),
-    "setup_intent": ("seti_", 24),
-    "subscription": ("sub_", 24),
-    "subscription_item": ("si_", 14),
-    "webhook_endpoint": ("we_", 24),
-}
+JsonObject = dict[str, Any]
+"""A Stripe object, list or parameter hash as plain JSON-ready data."""
 
 
 def random_token(length: int) -> str:
@@ -46,17 +26,14 @@ def random_token(length: int) -> str:
 
 
 class Store:
-    def __init__(self) -> None:
+    def __init__(self, account_id: str) -> None:
         self.lock = threading.RLock()
-        self.account_id = ID_FORMATS["account"][0] + random_token(ID_FORMATS["account"][1])
+        self.account_id = account_id
+        """The platform account's id, which every key of the sandbox belongs to."""
         self._objects: dict[str, dict[str, Any]] = {}
         self._ids_by_type: dict[str, dict[str, None]] = {}
         self.version = 0
         """Bumped by every change; the persister saves when it moves."""
-
-    def new_id(self, object_name: str) -> str:
-        prefix, length = ID_FORMATS[object_name]
-        return prefix + random_token(length)
 
     def add(self, obj: dict[str, Any]) -> dict[str, Any]:
         object_id = obj["id"]

@@ -5,6 +5,11 @@ answers, because the receiver (dj-stripe) calls back into the sandbox to re-fetc
 An event's `pending_webhooks` counts the endpoints that have not acknowledged it yet, which is
 what `GET /v1/events?delivery_success=false` filters on.
 
+`reset` is a barrier: it cancels what is queued (first deliveries and retries) and waits, for a
+bounded time, until the deliveries already on the wire have been answered, so that a test's
+webhooks never reach the receiver while the next test runs. It must be called without the
+store lock, which a delivery in flight needs to finish.
+
 `Chaos` makes first deliveries behave as Stripe may: duplicated (each with probability
 `duplicate_rate`, seeded), delayed by `delay_ms`, or reordered (held for a short window, then
 sent newest first, one after another so the receiver sees exactly that order). Retries keep
@@ -114,6 +119,8 @@ class WebhookDispatcher:
         self.chaos = Chaos()
         self._random = random.Random()  # noqa: S311 - repeatable chaos, not secrecy
         self._batch_at: float | None = None
+        self._in_flight = 0
+        """Batches handed to the pool and not yet finished; guarded by `_wakeup`."""
 
     def set_chaos(self, chaos: Chaos) -> None:
         with self._wakeup:
@@ -133,8 +140,19 @@ class WebhookDispatcher:
             self._scheduler.join(timeout=5)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def schedule(self, event_id: str, endpoint_id: str, attempt: int = 1, delay: float = 0) -> None:
+    def schedule(
+        self,
+        event_id: str,
+        endpoint_id: str,
+        attempt: int = 1,
+        delay: float = 0,
+        generation: int | None = None,
+    ) -> None:
+        """Queue a delivery; a retry passes the `generation` of its first attempt and is
+        dropped if a reset happened since."""
         with self._wakeup:
+            if generation is not None and generation != self._generation:
+                return
             at = time.monotonic() + delay
             sequence = next(self._sequence)
             copies = 1
@@ -167,16 +185,25 @@ class WebhookDispatcher:
             self._batch_at = max(at, time.monotonic() + window)
         return self._batch_at
 
-    def reset(self) -> None:
-        """Forget queued deliveries and chaos; one already on the wire finishes but records
-        nothing."""
+    def reset(self, wait: float | None = None) -> bool:
+        """Forget queued deliveries and chaos, then wait up to `wait` seconds (by default the
+        delivery timeout and a second) for those on the wire to be answered; they record
+        nothing and schedule no retry. Whether none is left in flight."""
+        limit = self._timeout + 1 if wait is None else wait
         with self._wakeup:
             self._generation += 1
             self._due.clear()
             self.chaos = Chaos()
             self._batch_at = None
+            deadline = time.monotonic() + limit
+            while self._in_flight and (remaining := deadline - time.monotonic()) > 0:
+                self._wakeup.wait(remaining)
+            drained = self._in_flight == 0
+        if not drained:
+            logger.warning("reset: %d webhook deliveries still in flight", self._in_flight)
         with self._attempts_lock:
             self._attempts.clear()
+        return drained
 
     def attempts(self) -> list[DeliveryAttempt]:
         with self._attempts_lock:
@@ -194,14 +221,17 @@ class WebhookDispatcher:
                 if self.chaos.reorder:
                     while self._due and self._due[0].at == batch[0].at:
                         batch.append(heapq.heappop(self._due))
-            if len(batch) == 1:
-                self._pool.submit(self._deliver, batch[0])
-            else:
-                self._pool.submit(self._deliver_in_order, batch)
+                self._in_flight += 1
+            self._pool.submit(self._deliver_in_order, batch)
 
     def _deliver_in_order(self, batch: list[_Due]) -> None:
-        for due in batch:
-            self._deliver(due)
+        try:
+            for due in batch:
+                self._deliver(due)
+        finally:
+            with self._wakeup:
+                self._in_flight -= 1
+                self._wakeup.notify_all()
 
     def _deliver(self, due: _Due) -> None:
         with self._store.lock:
@@ -228,7 +258,7 @@ class WebhookDispatcher:
                 return
         if due.attempt <= len(self._retry_schedule):
             delay = self._retry_schedule[due.attempt - 1]
-            self.schedule(due.event_id, due.endpoint_id, due.attempt + 1, delay)
+            self.schedule(due.event_id, due.endpoint_id, due.attempt + 1, delay, due.generation)
         else:
             logger.warning("gave up delivering %s to %s", due.event_id, url)
 

@@ -66,11 +66,14 @@ def sandbox_server() -> Iterator[RunningSandbox]:
 
 @pytest.fixture
 def sandbox(sandbox_server: RunningSandbox, settings) -> Iterator[RunningSandbox]:
-    """The sandbox, emptied, with the app and dj-stripe pointed at it."""
+    """The sandbox, emptied, with the app and dj-stripe pointed at it. Emptied again at the
+    end, while this test's database is still there: its webhooks in flight are answered and
+    those still queued are dropped, so none reaches the app during another test."""
     sandbox_server.reset()
     settings.STRIPE_API_BASE = sandbox_server.url
     previous_base, stripe.api_base = stripe.api_base, sandbox_server.url  # dj-stripe's global
     yield sandbox_server
+    sandbox_server.reset()
     stripe.api_base = previous_base
 
 

@@ -6,10 +6,12 @@ import stripe
 from stripe.params import AccountListParams, AccountRetrieveCurrentParams, AccountRetrieveParams
 
 from stripe_sandbox import errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources.common import paginate
 from stripe_sandbox.routing import Call, JsonObject, Router
 
-router = Router()
+ACCOUNT = Resource(stripe.Account, "acct_", 16)
+router = Router((ACCOUNT,))
 
 DISPLAY_NAME = "Coursepay Sandbox"
 
@@ -31,8 +33,7 @@ def _new_account(account_id: str, created: int) -> JsonObject:
             stripe.Account.Settings.Dashboard, display_name=DISPLAY_NAME, timezone="Etc/UTC"
         ),
     )
-    return shapes.build(
-        stripe.Account,
+    return ACCOUNT.build(
         id=account_id,
         business_profile=shapes.nested(stripe.Account.BusinessProfile, name=DISPLAY_NAME),
         business_type="company",

@@ -20,6 +20,7 @@ from stripe.params import (
 )
 
 from stripe_sandbox import errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources.common import (
     apply_changes,
     live,
@@ -31,7 +32,9 @@ from stripe_sandbox.resources.common import (
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store
 
-router = Router()
+PRODUCT = Resource(stripe.Product, "prod_", 14)
+PRICE = Resource(stripe.Price, "price_", 24, includable=frozenset({"currency_options", "tiers"}))
+router = Router((PRODUCT, PRICE))
 
 _PRODUCT_FIELDS = (
     "active",
@@ -54,9 +57,8 @@ def create_product(call: Call, params: JsonObject) -> JsonObject:
         for name in _PRODUCT_FIELDS
         if name in params
     }
-    product = shapes.build(
-        stripe.Product,
-        id=params.get("id") or call.store.new_id("product"),
+    product = PRODUCT.build(
+        id=params.get("id") or PRODUCT.new_id(),
         active=True,
         created=now,
         images=[],
@@ -137,9 +139,8 @@ def create_price(call: Call, product_id: str, params: JsonObject) -> JsonObject:
     if unit_amount is None and "unit_amount_decimal" in params:
         unit_amount = round(float(params["unit_amount_decimal"]))
     recurring = params.get("recurring")
-    price = shapes.build(
-        stripe.Price,
-        id=call.store.new_id("price"),
+    price = PRICE.build(
+        id=PRICE.new_id(),
         active=params.get("active", True),
         billing_scheme=params.get("billing_scheme", "per_unit"),
         created=call.now(),

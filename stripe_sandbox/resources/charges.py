@@ -1,5 +1,5 @@
-"""Charges and BalanceTransactions: written by PaymentIntent confirmations, captures and
-refunds; read through retrieve and list."""
+"""Charges and BalanceTransactions: written by PaymentIntent confirmations, captures, refunds
+and disputes; read through retrieve and list."""
 
 from __future__ import annotations
 
@@ -12,11 +12,18 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards, shapes
+from stripe_sandbox.hooks import Hook
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources.common import paginate, select_matching
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store, random_token
 
-router = Router()
+CHARGE = Resource(stripe.Charge, "ch_", 24, includable=frozenset({"refunds"}))
+BALANCE_TRANSACTION = Resource(stripe.BalanceTransaction, "txn_", 24)
+router = Router((CHARGE, BALANCE_TRANSACTION))
+
+CAPTURED: Hook[[Call, JsonObject]] = Hook("a Charge was captured")
+"""Fired once a Charge holds money (at once, or at a manual capture) and its event is out."""
 
 SETTLEMENT_DELAY_SECONDS = 2 * 24 * 60 * 60
 STATEMENT_DESCRIPTOR = "COURSEPAY"
@@ -28,13 +35,21 @@ def stripe_fee(amount: int) -> int:
 
 
 def create_balance_transaction(
-    call: Call, *, source: JsonObject, amount: int, fee: int, kind: str
+    call: Call,
+    *,
+    source: JsonObject,
+    amount: int,
+    fee: int,
+    kind: str,
+    category: str | None = None,
+    fee_description: str = "Stripe processing fees",
 ) -> JsonObject:
-    """The balance movement of a captured charge (`kind` charge) or a refund (`kind` refund)."""
+    """The balance movement of a captured charge (`kind` charge), a refund (`refund`, or
+    `refund_failure` when it fails) or a dispute (`adjustment`, `category` dispute or
+    dispute_reversal); `category` defaults to `kind`."""
     now = call.now()
-    transaction = shapes.build(
-        stripe.BalanceTransaction,
-        id=call.store.new_id("balance_transaction"),
+    transaction = BALANCE_TRANSACTION.build(
+        id=BALANCE_TRANSACTION.new_id(),
         amount=amount,
         available_on=now + SETTLEMENT_DELAY_SECONDS,
         balance_type="payments",
@@ -47,14 +62,14 @@ def create_balance_transaction(
                 stripe.BalanceTransaction.FeeDetail,
                 amount=fee,
                 currency=source["currency"],
-                description="Stripe processing fees",
+                description=fee_description,
                 type="stripe_fee",
             )
         ]
         if fee
         else [],
         net=amount - fee,
-        reporting_category=kind,
+        reporting_category=category or kind,
         source=source["id"],
         status="pending",
         type=kind,
@@ -72,9 +87,8 @@ def create_charge(
     the capture is manual, captured with its balance transaction."""
     card = payment_method["card"]
     captured = decline is None and payment_intent["capture_method"] != "manual"
-    charge = shapes.build(
-        stripe.Charge,
-        id=call.store.new_id("charge"),
+    charge = CHARGE.build(
+        id=CHARGE.new_id(),
         amount=payment_intent["amount"],
         amount_captured=payment_intent["amount"] if captured else 0,
         amount_refunded=0,

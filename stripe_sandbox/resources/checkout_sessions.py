@@ -24,12 +24,15 @@ from stripe.params.checkout import (
 )
 
 from stripe_sandbox import errors, shapes, validation
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import catalog, payment_intents, payment_methods, setup_intents
 from stripe_sandbox.resources.common import live, paginate, select_matching
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store, random_token
 
-router = Router()
+SESSION = Resource(stripe.checkout.Session, "cs_test_", 58, includable=frozenset({"line_items"}))
+LINE_ITEM = Resource(stripe.LineItem, "li_", 24)
+router = Router((SESSION, LINE_ITEM))
 
 SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 MIN_LIFETIME_SECONDS = 30 * 60
@@ -155,9 +158,8 @@ def _line_items(call: Call, params: JsonObject, mode: str) -> list[JsonObject]:
         amount = price["unit_amount"] * quantity
         product = call.store.find(price["product"]) or {}
         built.append(
-            shapes.build(
-                stripe.LineItem,
-                id=call.store.new_id("item"),
+            LINE_ITEM.build(
+                id=LINE_ITEM.new_id(),
                 amount_discount=0,
                 amount_subtotal=amount,
                 amount_tax=0,
@@ -192,12 +194,11 @@ def create(call: Call) -> JsonObject:
             )
     expires_at = _expires_at(call, params)
     items = _line_items(call, params, mode)
-    session_id = call.store.new_id("checkout.session")
+    session_id = SESSION.new_id()
     total = sum(item["amount_total"] for item in items)
     currency = items[0]["currency"] if items else params.get("currency")
     embedded = ui_mode in EMBEDDED_MODES
-    session = shapes.build(
-        stripe.checkout.Session,
+    session = SESSION.build(
         id=session_id,
         amount_subtotal=total if items else None,
         amount_total=total if items else None,
@@ -352,7 +353,7 @@ def complete(call: Call, session: JsonObject, payment_method_id: str) -> JsonObj
         raise errors.invalid_request(
             f"This Checkout Session is no longer open (status {session['status']})."
         )
-    _COMPLETERS[session["mode"]](call, session, {"payment_method": payment_method_id})
+    COMPLETERS[session["mode"]](call, session, {"payment_method": payment_method_id})
     return session
 
 
@@ -453,14 +454,6 @@ def _complete_setup(call: Call, session: JsonObject, params: JsonObject) -> None
     finish(call, session, payment_method, payment_status="no_payment_required")
 
 
-_COMPLETERS: dict[str, Completer] = {"payment": _complete_payment, "setup": _complete_setup}
-
-
-def register_completer(mode: str) -> Callable[[Completer], Completer]:
-    """Modes served by other modules (setup, subscription) plug in here."""
-
-    def register(completer: Completer) -> Completer:
-        _COMPLETERS[mode] = completer
-        return completer
-
-    return register
+COMPLETERS: dict[str, Completer] = {"payment": _complete_payment, "setup": _complete_setup}
+"""How a session of each mode is paid; modes served by families above this one
+(`subscription`) are added by `resources/wiring.py`."""

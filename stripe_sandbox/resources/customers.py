@@ -1,4 +1,8 @@
-"""Customers: create, retrieve, update, delete, list (by `email`), their PaymentMethods."""
+"""Customers: create, retrieve, update, delete, list (by `email`), their PaymentMethods.
+
+`invoice_settings[default_payment_method]` names a PaymentMethod attached to the Customer (or,
+at creation, the `payment_method` being attached); detaching that PaymentMethod unsets it.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ from stripe.params import (
     CustomerListParams,
     CustomerListPaymentMethodsParams,
     CustomerRetrieveParams,
+    CustomerRetrievePaymentMethodParams,
     CustomerUpdateParams,
 )
 
-from stripe_sandbox import shapes
+from stripe_sandbox import errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import payment_methods
 from stripe_sandbox.resources.common import (
     live,
@@ -25,7 +31,15 @@ from stripe_sandbox.resources.common import (
 from stripe_sandbox.routing import Call, Includer, JsonObject, Router
 from stripe_sandbox.store import Store, random_token
 
-router = Router()
+CUSTOMER = Resource(
+    stripe.Customer,
+    "cus_",
+    14,
+    includable=frozenset(
+        {"cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax", "tax_ids"}
+    ),
+)
+router = Router((CUSTOMER,))
 
 # Parameters stored unchanged on the Customer; `""` (Stripe's "unset") stores null.
 _PLAIN_FIELDS = (
@@ -78,6 +92,27 @@ def _address(cls: type, value: dict[str, Any] | str) -> JsonObject | None:
     return shapes.nested(cls, **value) if isinstance(value, dict) and value else None
 
 
+DEFAULT_PAYMENT_METHOD_PARAM = "invoice_settings[default_payment_method]"
+
+
+def _requested_default(params: JsonObject) -> str | None:
+    settings = params.get("invoice_settings")
+    return (settings.get("default_payment_method") or None) if isinstance(settings, dict) else None
+
+
+def _require_attached(call: Call, customer_id: str, payment_method_id: str) -> None:
+    payment_method = live(
+        call.store, "payment_method", payment_method_id, param=DEFAULT_PAYMENT_METHOD_PARAM
+    )
+    if payment_method["customer"] != customer_id:
+        raise errors.invalid_request(
+            f"The customer does not have a payment method with the ID {payment_method_id}. The "
+            "payment method must be attached to the customer.",
+            param=DEFAULT_PAYMENT_METHOD_PARAM,
+            code="resource_missing",
+        )
+
+
 @router.post("/v1/customers", CustomerCreateParams)
 def create(call: Call) -> JsonObject:
     return create_from(call, call.params)
@@ -85,9 +120,16 @@ def create(call: Call) -> JsonObject:
 
 def create_from(call: Call, params: JsonObject) -> JsonObject:
     """A Customer from create parameters (also the one Checkout creates for a shopper)."""
-    customer_id = call.store.new_id("customer")
-    customer = shapes.build(
-        stripe.Customer,
+    default = _requested_default(params)
+    to_attach = (
+        payment_methods.resolve(call, params["payment_method"])
+        if params.get("payment_method")
+        else None
+    )
+    if default is not None and default != params.get("payment_method"):
+        _require_attached(call, "", default)  # a new customer has nothing attached yet
+    customer_id = CUSTOMER.new_id()
+    customer = CUSTOMER.build(
         id=customer_id,
         balance=0,
         created=call.now(),
@@ -103,10 +145,12 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
     fields = _fields_from(params, customer["invoice_settings"])
     fields["metadata"] = {k: v for k, v in (fields.get("metadata") or {}).items() if v}
     customer.update(fields)
+    if default is not None and to_attach is not None:
+        customer["invoice_settings"]["default_payment_method"] = to_attach["id"]
     call.store.add(customer)
     call.emit("customer.created", customer)
-    if "payment_method" in params:
-        payment_methods.attach_to(call, params["payment_method"], customer_id)
+    if to_attach is not None:
+        payment_methods.attach_to(call, to_attach["id"], customer_id)
     return customer
 
 
@@ -118,9 +162,24 @@ def retrieve(call: Call) -> JsonObject:
 @router.post("/v1/customers/{id}", CustomerUpdateParams)
 def update(call: Call) -> JsonObject:
     customer = live(call.store, "customer", call.path["id"])
+    default = _requested_default(call.params)
+    if default is not None:
+        _require_attached(call, customer["id"], default)
     return update_and_announce(
         call, customer, _fields_from(call.params, customer["invoice_settings"])
     )
+
+
+def forget_default_payment_method(call: Call, payment_method: JsonObject, customer_id: str) -> None:
+    """A PaymentMethod left `customer_id`: it is no longer its default."""
+    customer = call.store.find(customer_id)
+    if customer is None or customer.get("deleted"):
+        return
+    settings = customer["invoice_settings"]
+    if settings.get("default_payment_method") == payment_method["id"]:
+        update_and_announce(
+            call, customer, {"invoice_settings": {**settings, "default_payment_method": None}}
+        )
 
 
 @router.delete("/v1/customers/{id}", CustomerDeleteParams)
@@ -140,6 +199,23 @@ def list_payment_methods(call: Call) -> JsonObject:
     customer = live(call.store, "customer", call.path["id"])
     found = select(call, "payment_method", customer=customer["id"], type=call.params.get("type"))
     return paginate(call, found, f"/v1/customers/{customer['id']}/payment_methods")
+
+
+@router.get(
+    "/v1/customers/{id}/payment_methods/{payment_method}", CustomerRetrievePaymentMethodParams
+)
+def retrieve_payment_method(call: Call) -> JsonObject:
+    """One of the Customer's PaymentMethods; another Customer's answers as if it did not exist."""
+    customer = live(call.store, "customer", call.path["id"])
+    payment_method_id = call.path["payment_method"]
+    payment_method = call.store.find(payment_method_id)
+    if (
+        payment_method is None
+        or payment_method.get("object") != "payment_method"
+        or payment_method["customer"] != customer["id"]
+    ):
+        raise errors.resource_missing("payment_method", payment_method_id, param="payment_method")
+    return payment_method
 
 
 def _empty_list(suffix: str) -> Includer:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import stripe
 from stripe.params import EphemeralKeyCreateParams, EphemeralKeyDeleteParams
 
-from stripe_sandbox import errors, shapes
+from stripe_sandbox import errors
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources.common import live
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import random_token
 
-router = Router()
+EPHEMERAL_KEY = Resource(stripe.EphemeralKey, "ephkey_", 24)
+router = Router((EPHEMERAL_KEY,))
 
 LIFETIME_SECONDS = 60 * 60
 _ASSOCIATIONS = ("customer", "issuing_card", "nonce", "verification_session")
@@ -40,9 +42,8 @@ def create(call: Call) -> JsonObject:
             "The sandbox issues ephemeral keys for customers only.", param=given[0]
         )
     now = call.now()
-    key = shapes.build(
-        stripe.EphemeralKey,
-        id=call.store.new_id("ephemeral_key"),
+    key = EPHEMERAL_KEY.build(
+        id=EPHEMERAL_KEY.new_id(),
         created=now,
         expires=now + LIFETIME_SECONDS,
         livemode=False,

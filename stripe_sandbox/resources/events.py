@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from stripe.params import EventListParams, EventRetrieveParams
 
+from stripe_sandbox.events import EVENT
 from stripe_sandbox.resources.common import paginate, select
 from stripe_sandbox.routing import Call, JsonObject, Router
 
-router = Router()
+router = Router((EVENT,))
 
 
 def type_matches(event_type: str, pattern: str) -> bool:

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from stripe_sandbox import cards, errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import payment_methods
 from stripe_sandbox.resources.common import live
 from stripe_sandbox.routing import Call, JsonObject
@@ -20,6 +21,32 @@ from stripe_sandbox.store import random_token
 def _noun(intent: JsonObject) -> str:
     """`PaymentIntent` or `SetupIntent`, as Stripe names the intent in messages."""
     return "".join(word.capitalize() for word in intent["object"].split("_"))
+
+
+def _noun_of(kind: Resource) -> str:
+    return _noun({"object": kind.object_name})
+
+
+def require_usable_by(customer_id: str | None, payment_method: JsonObject, *, noun: str) -> None:
+    """A PaymentMethod saved to a Customer serves that Customer's intents only: with another
+    Customer's intent Stripe answers as if the card did not exist for it, and without a
+    Customer it asks for the owner to be named."""
+    owner = payment_method["customer"]
+    if owner is None or owner == customer_id:
+        return
+    if customer_id is None:
+        raise errors.invalid_request(
+            f"The provided PaymentMethod ({payment_method['id']}) is attached to a Customer. "
+            f"To use it with this {noun}, you must provide that Customer in the `customer` "
+            "parameter.",
+            param="customer",
+        )
+    raise errors.invalid_request(
+        f"The customer does not have a payment method with the ID {payment_method['id']}. The "
+        "payment method must be attached to the customer.",
+        param="payment_method",
+        code="resource_missing",
+    )
 
 
 def require_status(intent: JsonObject, action: str, allowed: frozenset[str]) -> None:
@@ -50,18 +77,19 @@ def automatic_payment_methods(resource: type[Any], params: JsonObject) -> JsonOb
     )
 
 
-def create_intent(call: Call, resource: type[Any], params: JsonObject, **fields: Any) -> JsonObject:
-    """Store and announce (`<object>.created`) a new intent of `resource` from create
+def create_intent(call: Call, kind: Resource, params: JsonObject, **fields: Any) -> JsonObject:
+    """Store and announce (`<object>.created`) a new intent of `kind` from create
     parameters: the customer must be live and the PaymentMethod is resolved, then the fields
     every intent sets alike, then the resource's own `fields`. The caller confirms it."""
     if params.get("customer"):
         live(call.store, "customer", params["customer"], param="customer")
     payment_method = requested_payment_method(call, params)
-    intent_id = call.store.new_id(resource.OBJECT_NAME)
-    intent = shapes.build(
-        resource,
+    if payment_method is not None:
+        require_usable_by(params.get("customer") or None, payment_method, noun=_noun_of(kind))
+    intent_id = kind.new_id()
+    intent = kind.build(
         id=intent_id,
-        automatic_payment_methods=automatic_payment_methods(resource, params),
+        automatic_payment_methods=automatic_payment_methods(kind.cls, params),
         client_secret=f"{intent_id}_secret_{random_token(25)}",
         created=call.now(),
         customer=params.get("customer") or None,
@@ -96,7 +124,18 @@ def payment_method_to_confirm(call: Call, intent: JsonObject) -> JsonObject:
             code=f"{intent['object']}_unexpected_state",
             extra={"param": "payment_method", intent["object"]: copy.deepcopy(intent)},
         )
-    return call.store.get("payment_method", intent["payment_method"])
+    payment_method = call.store.get("payment_method", intent["payment_method"])
+    require_usable_by(intent["customer"], payment_method, noun=_noun(intent))
+    return payment_method
+
+
+def use_requested_payment_method(call: Call, intent: JsonObject, params: JsonObject) -> None:
+    """Make `params["payment_method"]` (if given) the intent's, once it is known to be usable
+    with the intent's Customer: a refused card leaves the intent as it was."""
+    requested = requested_payment_method(call, params)
+    if requested is not None:
+        require_usable_by(intent["customer"], requested, noun=_noun(intent))
+        intent["payment_method"] = requested["id"]
 
 
 def payment_method_to_authenticate(call: Call, intent: JsonObject) -> JsonObject:

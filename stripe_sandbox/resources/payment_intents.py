@@ -9,8 +9,6 @@ sandbox never shows `processing`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import stripe
 from stripe.params import (
     PaymentIntentCancelParams,
@@ -23,6 +21,8 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards, errors
+from stripe_sandbox.hooks import Hook
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import charges, intents, payment_methods
 from stripe_sandbox.resources.common import (
     apply_changes,
@@ -33,7 +33,8 @@ from stripe_sandbox.resources.common import (
 )
 from stripe_sandbox.routing import Call, JsonObject, Router
 
-router = Router()
+PAYMENT_INTENT = Resource(stripe.PaymentIntent, "pi_", 24)
+router = Router((PAYMENT_INTENT,))
 
 MINIMUM_AMOUNT = 50
 MAXIMUM_AMOUNT = 99_999_999
@@ -51,9 +52,8 @@ AUTHENTICATION_FAILED_MESSAGE = (
     "or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
 )
 
-SUCCEEDED_LISTENERS: list[Callable[[Call, JsonObject], None]] = []
-"""Run after a PaymentIntent succeeds and its events are out: what it paid for (an invoice)
-moves on. Other resource modules register here; this module imports none of them."""
+SUCCEEDED: Hook[[Call, JsonObject]] = Hook("a PaymentIntent succeeded")
+"""Fired once `payment_intent.succeeded` is out: what it paid for (an invoice) moves on."""
 
 _UPDATABLE_FIELDS = (
     "amount",
@@ -98,7 +98,7 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
         )
     payment_intent = intents.create_intent(
         call,
-        stripe.PaymentIntent,
+        PAYMENT_INTENT,
         params,
         amount=params["amount"],
         capture_method=params.get("capture_method", "automatic_async"),
@@ -143,6 +143,13 @@ def update(call: Call) -> JsonObject:
     requested = intents.requested_payment_method(call, params)
     if requested:
         fields.update(payment_method=requested["id"], status="requires_confirmation")
+    payment_method_id = fields.get("payment_method", payment_intent["payment_method"])
+    if payment_method_id:
+        intents.require_usable_by(
+            fields.get("customer", payment_intent["customer"]),
+            call.store.get("payment_method", payment_method_id),
+            noun="PaymentIntent",
+        )
     apply_changes(payment_intent, fields)
     return payment_intent
 
@@ -156,9 +163,7 @@ def confirm_route(call: Call) -> JsonObject:
 def confirm(call: Call, payment_intent: JsonObject, params: JsonObject) -> JsonObject:
     """Confirm with the intent's PaymentMethod (or `params["payment_method"]`)."""
     intents.require_status(payment_intent, "confirm", CONFIRMABLE)
-    requested = intents.requested_payment_method(call, params)
-    if requested:
-        payment_intent["payment_method"] = requested["id"]
+    intents.use_requested_payment_method(call, payment_intent, params)
     for name in ("receipt_email", "setup_future_usage"):
         if name in params:
             payment_intent[name] = params[name] or None
@@ -220,13 +225,14 @@ def _charge(
     charge = charges.create_charge(call, payment_intent, payment_method, None)
     payment_intent.update(latest_charge=charge["id"], last_payment_error=None, next_action=None)
     call.emit("charge.succeeded", charge)
+    if charge["captured"]:
+        charges.CAPTURED(call, charge)
     if payment_intent["setup_future_usage"] and payment_intent["customer"]:
         payment_methods.attach_to(call, payment_method["id"], payment_intent["customer"])
     if charge["captured"]:
         payment_intent.update(status="succeeded", amount_received=payment_intent["amount"])
         call.emit("payment_intent.succeeded", payment_intent)
-        for listener in SUCCEEDED_LISTENERS:
-            listener(call, payment_intent)
+        SUCCEEDED(call, payment_intent)
     else:
         payment_intent.update(status="requires_capture", amount_capturable=payment_intent["amount"])
         call.emit("payment_intent.amount_capturable_updated", payment_intent)
@@ -281,7 +287,9 @@ def capture(call: Call) -> JsonObject:
         apply_changes(payment_intent, {"metadata": call.params["metadata"]})
     payment_intent.update(status="succeeded", amount_capturable=0, amount_received=amount)
     call.emit("charge.captured", charge, previous)
+    charges.CAPTURED(call, charge)
     call.emit("payment_intent.succeeded", payment_intent)
+    SUCCEEDED(call, payment_intent)
     return payment_intent
 
 

@@ -21,6 +21,8 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards, errors, shapes
+from stripe_sandbox.hooks import Hook
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources.common import (
     apply_changes,
     live,
@@ -31,7 +33,11 @@ from stripe_sandbox.resources.common import (
 )
 from stripe_sandbox.routing import Call, JsonObject, Router
 
-router = Router()
+PAYMENT_METHOD = Resource(stripe.PaymentMethod, "pm_", 24)
+router = Router((PAYMENT_METHOD,))
+
+DETACHED: Hook[[Call, JsonObject, str]] = Hook("a PaymentMethod was detached from a Customer")
+"""Fired after `payment_method.detached` with the PaymentMethod and the Customer it left."""
 
 TEST_EXPIRY = (12, 2034)
 
@@ -46,9 +52,8 @@ def create_card(
     metadata: dict[str, str] | None = None,
 ) -> JsonObject:
     details = billing_details or {}
-    payment_method = shapes.build(
-        stripe.PaymentMethod,
-        id=call.store.new_id("payment_method"),
+    payment_method = PAYMENT_METHOD.build(
+        id=PAYMENT_METHOD.new_id(),
         allow_redisplay="unspecified",
         billing_details=shapes.nested(
             stripe.PaymentMethod.BillingDetails,
@@ -158,8 +163,10 @@ def detach(call: Call) -> JsonObject:
             f"The payment method {payment_method['id']} is not attached to a customer so "
             "detachment is impossible."
         )
+    customer_id = payment_method["customer"]
     previous = apply_changes(payment_method, {"customer": None})
     call.emit("payment_method.detached", payment_method, previous)
+    DETACHED(call, payment_method, customer_id)
     return payment_method
 
 

@@ -1,8 +1,16 @@
 """Refunds: full or several partial, of a PaymentIntent's charge or of a charge directly.
 
-Card refunds succeed at once in test mode: each writes a negative balance transaction, adds
-to the Charge's `amount_refunded` (`refunded` once it reaches the captured amount) and emits
-`refund.created` and `charge.refunded`.
+A refund made through the API is what a refund from Stripe's dashboard looks like to the
+merchant's webhooks: `refund.created` and `charge.refunded` (the Charge's `amount_refunded`
+counts every refund not failed, `refunded` once that reaches the captured amount), whoever
+asked for it. Card refunds succeed at once in test mode, except with two test cards:
+`pm_card_pendingRefund` (4000000000007726) refunds stay `pending` and succeed a little later
+(`refund.updated`); `pm_card_refundFail` (4000000000005126) refunds succeed, then fail a little
+later (`refund.updated`, `refund.failed`, `failure_reason`), which gives the money back to the
+Charge. The control API settles or fails a refund on demand. A disputed charge (not an inquiry)
+cannot be refunded.
+
+"A little later" is on the sandbox clock: advancing it runs what is due at once.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ from stripe.params import (
     RefundUpdateParams,
 )
 
-from stripe_sandbox import errors, shapes
+from stripe_sandbox import cards, errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import charges
 from stripe_sandbox.resources.common import (
     apply_changes,
@@ -26,7 +35,25 @@ from stripe_sandbox.resources.common import (
 )
 from stripe_sandbox.routing import Call, JsonObject, Router
 
-router = Router()
+REFUND = Resource(stripe.Refund, "re_", 24)
+router = Router((REFUND,))
+
+SETTLES_AFTER_SECONDS = 2
+"""How long a pending test-card refund stays pending."""
+FAILS_AFTER_SECONDS = 2
+"""How long a `pm_card_refundFail` refund shows succeeded before it fails."""
+TEST_CARD_FAILURE_REASON = "expired_or_canceled_card"
+FAILURE_REASONS = (
+    "charge_for_pending_refund_disputed",
+    "declined",
+    "expired_or_canceled_card",
+    "insufficient_funds",
+    "lost_or_stolen_card",
+    "merchant_request",
+    "unknown",
+)
+SETTLEABLE = frozenset({"pending"})
+FAILABLE = frozenset({"pending", "succeeded"})
 
 
 def _refundable_charge(call: Call, params: JsonObject) -> JsonObject:
@@ -50,6 +77,18 @@ def _refundable_charge(call: Call, params: JsonObject) -> JsonObject:
     return call.store.get("charge", payment_intent["latest_charge"])
 
 
+def _require_not_charged_back(call: Call, charge: JsonObject) -> None:
+    if not charge["disputed"]:
+        return
+    disputes = [d for d in call.store.all("dispute") if d["charge"] == charge["id"]]
+    if all(str(d["status"]).startswith("warning_") for d in disputes):
+        return
+    raise errors.invalid_request(
+        f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+        code="charge_disputed",
+    )
+
+
 @router.post("/v1/refunds", RefundCreateParams)
 def create(call: Call) -> JsonObject:
     params = call.params
@@ -59,6 +98,7 @@ def create(call: Call) -> JsonObject:
             f"Charge {charge['id']} has not been captured; cancel its PaymentIntent instead.",
             code="charge_not_refundable",
         )
+    _require_not_charged_back(call, charge)
     remaining = charge["amount_captured"] - charge["amount_refunded"]
     if remaining <= 0:
         raise errors.invalid_request(
@@ -73,9 +113,10 @@ def create(call: Call) -> JsonObject:
             param="amount",
             code="amount_too_large",
         )
-    refund = shapes.build(
-        stripe.Refund,
-        id=call.store.new_id("refund"),
+    outcome = _outcome_for(call, charge)
+    pending = outcome is cards.RefundOutcome.PENDS_THEN_SUCCEEDS
+    refund = REFUND.build(
+        id=REFUND.new_id(),
         amount=amount,
         charge=charge["id"],
         created=call.now(),
@@ -90,25 +131,87 @@ def create(call: Call) -> JsonObject:
         metadata=dict(params.get("metadata") or {}),
         payment_intent=charge["payment_intent"],
         payment_method=charge["payment_method"],
+        pending_reason="processing" if pending else None,
         reason=params.get("reason"),
-        status="succeeded",
+        status="pending" if pending else "succeeded",
     )
     transaction = charges.create_balance_transaction(
         call, source=refund, amount=-amount, fee=0, kind="refund"
     )
     refund["balance_transaction"] = transaction["id"]
     call.store.add(refund)
-    refunded_total = charge["amount_refunded"] + amount
-    previous = apply_changes(
+    previous = _count_refunded(charge, amount)
+    call.emit("refund.created", refund)
+    call.emit("charge.refunded", charge, previous)
+    refund_id = refund["id"]
+    if pending:
+        call.later(SETTLES_AFTER_SECONDS, lambda later: settle(later, refund_id))
+    elif outcome is cards.RefundOutcome.SUCCEEDS_THEN_FAILS:
+        call.later(
+            FAILS_AFTER_SECONDS, lambda later: fail(later, refund_id, TEST_CARD_FAILURE_REASON)
+        )
+    return refund
+
+
+def _outcome_for(call: Call, charge: JsonObject) -> cards.RefundOutcome:
+    payment_method = call.store.find(charge["payment_method"] or "")
+    if payment_method is None:
+        return cards.RefundOutcome.SUCCEEDS
+    return cards.for_payment_method(payment_method).refund
+
+
+def _count_refunded(charge: JsonObject, delta: int) -> JsonObject:
+    """Add `delta` (negative when a refund fails) to the Charge's refunded amount; the
+    previous values, for the event."""
+    refunded_total = charge["amount_refunded"] + delta
+    return apply_changes(
         charge,
         {
             "amount_refunded": refunded_total,
             "refunded": refunded_total >= charge["amount_captured"],
         },
     )
-    call.emit("refund.created", refund)
-    call.emit("charge.refunded", charge, previous)
+
+
+def settle(call: Call, refund_id: str) -> JsonObject:
+    """A pending refund reaches the card: `succeeded`."""
+    refund = call.store.get("refund", refund_id)
+    _require_status(refund, SETTLEABLE, "succeed")
+    previous = apply_changes(refund, {"status": "succeeded", "pending_reason": None})
+    call.emit("refund.updated", refund, previous)
     return refund
+
+
+def fail(call: Call, refund_id: str, failure_reason: str) -> JsonObject:
+    """The card network returns a refund: `failed` with `failure_reason`, its money back on
+    the merchant's balance and off the Charge's refunded amount."""
+    refund = call.store.get("refund", refund_id)
+    _require_status(refund, FAILABLE, "fail")
+    reversal = charges.create_balance_transaction(
+        call, source=refund, amount=refund["amount"], fee=0, kind="refund_failure"
+    )
+    previous = apply_changes(
+        refund,
+        {
+            "status": "failed",
+            "failure_reason": failure_reason,
+            "failure_balance_transaction": reversal["id"],
+            "pending_reason": None,
+        },
+    )
+    charge = call.store.get("charge", refund["charge"])
+    _count_refunded(charge, -refund["amount"])
+    call.emit("refund.updated", refund, previous)
+    call.emit("refund.failed", refund, previous)
+    return refund
+
+
+def _require_status(refund: JsonObject, allowed: frozenset[str], action: str) -> None:
+    if refund["status"] not in allowed:
+        raise errors.invalid_request(
+            f"Refund {refund['id']} cannot {action}: its status is {refund['status']}.",
+            code="refund_unexpected_state",
+        )
 
 
 @router.get("/v1/refunds/{id}", RefundRetrieveParams)

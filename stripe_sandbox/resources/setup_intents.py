@@ -21,6 +21,8 @@ from stripe.params import (
 )
 
 from stripe_sandbox import cards
+from stripe_sandbox.hooks import Hook
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import intents, payment_methods
 from stripe_sandbox.resources.common import (
     apply_changes,
@@ -31,7 +33,12 @@ from stripe_sandbox.resources.common import (
 )
 from stripe_sandbox.routing import Call, JsonObject, Router
 
-router = Router()
+SETUP_INTENT = Resource(stripe.SetupIntent, "seti_", 24)
+router = Router((SETUP_INTENT,))
+
+SUCCEEDED: Hook[[Call, JsonObject]] = Hook("a SetupIntent succeeded")
+"""Fired once `setup_intent.succeeded` is out: what waited for the card (a subscription) moves
+on."""
 
 CONFIRMABLE = frozenset({"requires_payment_method", "requires_confirmation", "requires_action"})
 CANCELABLE = CONFIRMABLE
@@ -44,7 +51,7 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
     """A SetupIntent from create parameters (also what Checkout and Subscriptions create)."""
     setup_intent = intents.create_intent(
         call,
-        stripe.SetupIntent,
+        SETUP_INTENT,
         params,
         payment_method_options={
             "card": {
@@ -80,6 +87,13 @@ def update(call: Call) -> JsonObject:
     requested = intents.requested_payment_method(call, call.params)
     if requested:
         fields.update(payment_method=requested["id"], status="requires_confirmation")
+    payment_method_id = fields.get("payment_method", setup_intent["payment_method"])
+    if payment_method_id:
+        intents.require_usable_by(
+            fields.get("customer", setup_intent["customer"]),
+            call.store.get("payment_method", payment_method_id),
+            noun="SetupIntent",
+        )
     apply_changes(setup_intent, fields)
     return setup_intent
 
@@ -91,9 +105,7 @@ def confirm_route(call: Call) -> JsonObject:
 
 def confirm(call: Call, setup_intent: JsonObject, params: JsonObject) -> JsonObject:
     intents.require_status(setup_intent, "confirm", CONFIRMABLE)
-    requested = intents.requested_payment_method(call, params)
-    if requested:
-        setup_intent["payment_method"] = requested["id"]
+    intents.use_requested_payment_method(call, setup_intent, params)
     payment_method = intents.payment_method_to_confirm(call, setup_intent)
     card = cards.for_payment_method(payment_method)
     if card.authentication is not cards.Authentication.NEVER:
@@ -137,6 +149,7 @@ def _save(
         payment_methods.attach_to(call, payment_method["id"], setup_intent["customer"])
     setup_intent.update(status="succeeded", last_setup_error=None, next_action=None)
     call.emit("setup_intent.succeeded", setup_intent)
+    SUCCEEDED(call, setup_intent)
     return setup_intent
 
 

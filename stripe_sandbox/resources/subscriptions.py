@@ -4,7 +4,10 @@ Create (`customer`, `items[][price]`, `payment_behavior=default_incomplete`) ope
 invoice, finalizes it and gives it a PaymentIntent: the subscription is `incomplete` until that
 PaymentIntent succeeds (the client confirms it with `latest_invoice.confirmation_secret`), then
 the invoice is paid and the subscription `active`. With a trial the first invoice is zero, the
-subscription is `trialing` and a SetupIntent (`pending_setup_intent`) collects the card.
+subscription is `trialing` and a SetupIntent (`pending_setup_intent`) collects the card; a
+first invoice of zero without a trial (a free price) makes it `active` at once, with the same
+SetupIntent. When that SetupIntent succeeds the card becomes the subscription's default (with
+`save_default_payment_method=on_subscription`) and `pending_setup_intent` is cleared.
 Dahlia shapes: billing periods live on the items, an invoice links its subscription through
 `parent.subscription_details` and its payment through `confirmation_secret`/`payments`.
 """
@@ -22,12 +25,19 @@ from stripe.params import (
 )
 
 from stripe_sandbox import errors, shapes
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources import checkout_sessions, customers, payment_intents, setup_intents
 from stripe_sandbox.resources.common import apply_changes, live, paginate, select
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store
 
-router = Router()
+SUBSCRIPTION = Resource(stripe.Subscription, "sub_", 24)
+SUBSCRIPTION_ITEM = Resource(stripe.SubscriptionItem, "si_", 14)
+INVOICE = Resource(
+    stripe.Invoice, "in_", 24, includable=frozenset({"confirmation_secret", "payments"})
+)
+INVOICE_LINE_ITEM = Resource(stripe.InvoiceLineItem, "il_", 24)
+router = Router((SUBSCRIPTION, SUBSCRIPTION_ITEM, INVOICE, INVOICE_LINE_ITEM))
 
 INTERVAL_SECONDS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400, "year": 365 * 86_400}
 """Period lengths; calendar months are not modelled (the sandbox never renews on its own)."""
@@ -74,9 +84,8 @@ def _items(call: Call, params: JsonObject, subscription_id: str, now: int) -> li
         recurring = price["recurring"]
         period = INTERVAL_SECONDS[recurring["interval"]] * recurring["interval_count"]
         built.append(
-            shapes.build(
-                stripe.SubscriptionItem,
-                id=call.store.new_id("subscription_item"),
+            SUBSCRIPTION_ITEM.build(
+                id=SUBSCRIPTION_ITEM.new_id(),
                 created=now,
                 current_period_start=now,
                 current_period_end=now + period,
@@ -109,16 +118,17 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
             f"Invalid payment_behavior: must be one of {', '.join(PAYMENT_BEHAVIORS)}",
         )
     now = call.now()
-    subscription_id = call.store.new_id("subscription")
+    subscription_id = SUBSCRIPTION.new_id()
     items = _items(call, params, subscription_id, now)
     trial_days = params.get("trial_period_days")
     trial_end = now + trial_days * 86_400 if trial_days else None
     if trial_end:
         for item in items:
             item["current_period_end"] = trial_end
+    free = all(item["price"]["unit_amount"] * item["quantity"] == 0 for item in items)
+    nothing_due = trial_end is not None or free
     settings = params.get("payment_settings") or {}
-    subscription = shapes.build(
-        stripe.Subscription,
+    subscription = SUBSCRIPTION.build(
         id=subscription_id,
         automatic_tax=shapes.nested(stripe.Subscription.AutomaticTax, enabled=False),
         billing_cycle_anchor=trial_end or now,
@@ -145,15 +155,15 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
             save_default_payment_method=settings.get("save_default_payment_method", "off"),
         ),
         start_date=now,
-        status="trialing" if trial_end else "incomplete",
+        status="trialing" if trial_end else "active" if free else "incomplete",
         trial_end=trial_end,
         trial_start=now if trial_end else None,
     )
     call.store.add(subscription)
-    invoice = _first_invoice(call, subscription, amount_due=0 if trial_end else None)
+    invoice = _first_invoice(call, subscription, amount_due=0 if nothing_due else None)
     subscription["latest_invoice"] = invoice["id"]
     call.emit("customer.subscription.created", subscription)
-    if trial_end:
+    if nothing_due:
         setup_intent = setup_intents.create_from(
             call, {"customer": customer["id"], "usage": "off_session"}
         )
@@ -178,14 +188,13 @@ def _charge_now(
 def _first_invoice(call: Call, subscription: JsonObject, *, amount_due: int | None) -> JsonObject:
     now = call.now()
     customer = call.store.get("customer", subscription["customer"])
-    invoice_id = call.store.new_id("invoice")
+    invoice_id = INVOICE.new_id()
     lines = [_line(call, invoice_id, subscription, item) for item in subscription["items"]["data"]]
     if amount_due == 0:
         for line in lines:
             line["amount"] = 0
     total = sum(line["amount"] for line in lines)
-    invoice = shapes.build(
-        stripe.Invoice,
+    invoice = INVOICE.build(
         id=invoice_id,
         account_country="US",
         account_name="Coursepay Sandbox",
@@ -256,9 +265,8 @@ def _first_invoice(call: Call, subscription: JsonObject, *, amount_due: int | No
 def _line(call: Call, invoice_id: str, subscription: JsonObject, item: JsonObject) -> JsonObject:
     price = item["price"]
     product = call.store.find(price["product"]) or {}
-    return shapes.build(
-        stripe.InvoiceLineItem,
-        id=call.store.new_id("line_item"),
+    return INVOICE_LINE_ITEM.build(
+        id=INVOICE_LINE_ITEM.new_id(),
         amount=price["unit_amount"] * item["quantity"],
         currency=price["currency"],
         # Stripe's own wording, multiplication sign included.
@@ -319,7 +327,9 @@ def _pay(call: Call, invoice: JsonObject, payment_intent: JsonObject | None) -> 
     call.emit("invoice.payment_succeeded", invoice, previous)
 
 
-def _on_payment_intent_succeeded(call: Call, payment_intent: JsonObject) -> None:
+def pay_invoice_of(call: Call, payment_intent: JsonObject) -> None:
+    """A PaymentIntent succeeded: if it collects an open invoice, that invoice is paid and its
+    subscription becomes active (saving the card as its default when asked to)."""
     invoice_id = _linked(call.store, payment_intent["id"])
     invoice = call.store.find(invoice_id) if invoice_id else None
     if invoice is None or invoice["status"] != "open":
@@ -335,7 +345,26 @@ def _on_payment_intent_succeeded(call: Call, payment_intent: JsonObject) -> None
         call.emit("customer.subscription.updated", subscription, previous)
 
 
-payment_intents.SUCCEEDED_LISTENERS.append(_on_payment_intent_succeeded)
+def save_pending_setup(call: Call, setup_intent: JsonObject) -> None:
+    """A SetupIntent succeeded: if it is a subscription's `pending_setup_intent`, its card
+    becomes the subscription's default (when the subscription saves it) and nothing is pending
+    any more."""
+    subscription = next(
+        (
+            subscription
+            for subscription in call.store.all("subscription")
+            if subscription["pending_setup_intent"] == setup_intent["id"]
+        ),
+        None,
+    )
+    if subscription is None:
+        return
+    changes: JsonObject = {"pending_setup_intent": None}
+    if subscription["payment_settings"]["save_default_payment_method"] == "on_subscription":
+        changes["default_payment_method"] = setup_intent["payment_method"]
+    previous = apply_changes(subscription, changes)
+    if previous:
+        call.emit("customer.subscription.updated", subscription, previous)
 
 
 @router.includable("invoice", "confirmation_secret")
@@ -445,8 +474,7 @@ def _customer_subscriptions(store: Store, customer: JsonObject) -> JsonObject:
     return shapes.list_object(f"/v1/customers/{customer['id']}/subscriptions", mine)
 
 
-@checkout_sessions.register_completer("subscription")
-def _complete_checkout(call: Call, session: JsonObject, params: JsonObject) -> None:
+def complete_checkout(call: Call, session: JsonObject, params: JsonObject) -> None:
     """Checkout in subscription mode: the subscription is created when the shopper first
     pays, and the session completes once its first invoice is paid."""
     if session["subscription"] is None:
@@ -481,9 +509,5 @@ def _complete_checkout(call: Call, session: JsonObject, params: JsonObject) -> N
         if not checkout_sessions.intent_succeeded(call, setup_intent, params):
             return
         payment_method_id = setup_intent["payment_method"]
-        apply_changes(
-            subscription,
-            {"default_payment_method": payment_method_id, "pending_setup_intent": None},
-        )
     payment_method = call.store.get("payment_method", payment_method_id)
     checkout_sessions.finish(call, session, payment_method, payment_status="paid")

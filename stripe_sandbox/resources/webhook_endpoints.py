@@ -14,12 +14,14 @@ from stripe.params import (
     WebhookEndpointUpdateParams,
 )
 
-from stripe_sandbox import errors, shapes
+from stripe_sandbox import errors
+from stripe_sandbox.resource import Resource
 from stripe_sandbox.resources.common import apply_changes, live, paginate, picked, select
 from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import random_token
 
-router = Router()
+WEBHOOK_ENDPOINT = Resource(stripe.WebhookEndpoint, "we_", 24)
+router = Router((WEBHOOK_ENDPOINT,))
 
 
 def _check_url(url: str) -> None:
@@ -37,9 +39,8 @@ def without_secret(endpoint: JsonObject) -> JsonObject:
 def create(call: Call) -> JsonObject:
     params = call.params
     _check_url(params["url"])
-    endpoint = shapes.build(
-        stripe.WebhookEndpoint,
-        id=call.store.new_id("webhook_endpoint"),
+    endpoint = WEBHOOK_ENDPOINT.build(
+        id=WEBHOOK_ENDPOINT.new_id(),
         api_version=params.get("api_version"),
         created=call.now(),
         description=params.get("description") or None,

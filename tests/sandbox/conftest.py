@@ -20,10 +20,12 @@ from stripe_sandbox.testing import TEST_SECRET_KEY, RunningSandbox
 
 
 @pytest.fixture
-def sandbox(sandbox_server: RunningSandbox) -> RunningSandbox:
-    """The session's sandbox (tests/conftest.py), emptied; no Django settings involved."""
+def sandbox(sandbox_server: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The session's sandbox (tests/conftest.py), emptied before and after; no Django
+    settings involved."""
     sandbox_server.reset()
-    return sandbox_server
+    yield sandbox_server
+    sandbox_server.reset()
 
 
 @pytest.fixture

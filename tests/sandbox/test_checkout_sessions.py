@@ -258,3 +258,70 @@ def test_the_3ds_card_completes_after_authentication(client, control) -> None:
     assert pending["status"] == "open"
     assert done["status"] == "complete"
     assert done["payment_intent"] == intent_id
+
+
+def test_payment_intent_data_setup_future_usage_saves_the_card_to_the_customer(
+    client, control
+) -> None:
+    customer = client.v1.customers.create()
+    session = create_session(
+        client, customer=customer.id, payment_intent_data={"setup_future_usage": "off_session"}
+    )
+
+    control(
+        f"/_sandbox/checkout/sessions/{session.id}/complete", {"card_number": "4242424242424242"}
+    )
+
+    intent = client.v1.payment_intents.retrieve(
+        str(client.v1.checkout.sessions.retrieve(session.id).payment_intent)
+    )
+    assert intent.setup_future_usage == "off_session"
+    saved = client.v1.customers.payment_methods.list(customer.id).data
+    assert [card.id for card in saved] == [intent.payment_method]
+
+
+def test_a_card_paid_without_setup_future_usage_is_not_saved(client, control) -> None:
+    customer = client.v1.customers.create()
+    session = create_session(client, customer=customer.id)
+
+    control(f"/_sandbox/checkout/sessions/{session.id}/complete", {})
+
+    assert client.v1.customers.payment_methods.list(customer.id).data == []
+
+
+def test_customer_email_is_kept_and_shown_in_customer_details(client, control) -> None:
+    session = create_session(client, customer_email="grace@example.com")
+
+    control(f"/_sandbox/checkout/sessions/{session.id}/complete", {})
+
+    done = client.v1.checkout.sessions.retrieve(session.id)
+    assert done.customer_email == "grace@example.com"
+    assert done.customer_details is not None
+    assert done.customer_details.email == "grace@example.com"
+
+
+def test_customer_and_customer_email_are_exclusive(client) -> None:
+    customer = client.v1.customers.create()
+
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        create_session(client, customer=customer.id, customer_email="a@example.com")
+
+    assert raised.value.param == "customer_email"
+
+
+@pytest.mark.parametrize("ui_mode", ["hosted_page", "embedded_page"])
+def test_the_redirect_names_the_session_while_the_session_keeps_the_template(
+    client, raw, ui_mode
+) -> None:
+    template = "https://shop.test/back?session_id={CHECKOUT_SESSION_ID}"
+    if ui_mode == "hosted_page":
+        session = create_session(client, success_url=template)
+    else:
+        session = create_session(
+            client, ui_mode=ui_mode, success_url=None, cancel_url=None, return_url=template
+        )
+
+    view = raw("GET", f"/_sandbox/checkout/sessions/{session.id}", headers={"Authorization": ""})
+
+    assert view.body["success_url"] == f"https://shop.test/back?session_id={session.id}"
+    assert (session.success_url or session.return_url) == template

@@ -43,3 +43,33 @@ def test_deleting_expires_the_key(client) -> None:
     deleted = client.v1.ephemeral_keys.delete(key.id)
 
     assert deleted.expires <= key.expires
+
+
+def test_the_mobile_sdks_version_is_honoured(client, raw) -> None:
+    customer = client.v1.customers.create()
+
+    response = raw(
+        "POST",
+        "/v1/ephemeral_keys",
+        body=f"customer={customer.id}",
+        headers={"Stripe-Version": "2023-10-16"},
+    )
+
+    assert response.status == 200
+    assert response.headers["Stripe-Version"] == "2023-10-16"
+    assert response.body["secret"].startswith("ek_test_")
+
+
+@pytest.mark.parametrize("version", ["latest", "2023-13", "2023-10-16; drop"])
+def test_a_malformed_version_is_refused(client, raw, version) -> None:
+    customer = client.v1.customers.create()
+
+    response = raw(
+        "POST",
+        "/v1/ephemeral_keys",
+        body=f"customer={customer.id}",
+        headers={"Stripe-Version": version},
+    )
+
+    assert response.status == 400
+    assert response.body["error"]["message"].startswith("Invalid Stripe API version")

@@ -177,3 +177,21 @@ def test_balance_transactions_list_by_source(client) -> None:
     found = client.v1.balance_transactions.list({"source": intent.latest_charge})
 
     assert [t.type for t in found.data] == ["charge"]
+
+
+def test_list_filters_by_created_range_and_customer(client, control) -> None:
+    customer = client.v1.customers.create()
+    before = client.v1.payment_intents.create(
+        {"amount": 1000, "currency": "usd", "customer": customer.id}
+    )
+    now = control("/_sandbox/clock/advance", {"seconds": 100})["now"]
+    later = client.v1.payment_intents.create(
+        {"amount": 1000, "currency": "usd", "customer": customer.id}
+    )
+    client.v1.payment_intents.create({"amount": 1000, "currency": "usd"})
+
+    since = client.v1.payment_intents.list({"customer": customer.id, "created": {"gte": now}})
+    until = client.v1.payment_intents.list({"customer": customer.id, "created": {"lt": now}})
+
+    assert [i.id for i in since.data] == [later.id]
+    assert [i.id for i in until.data] == [before.id]

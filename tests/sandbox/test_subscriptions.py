@@ -179,3 +179,85 @@ def test_checkout_in_subscription_mode_through_3ds(client, control, raw, monthly
     assert intent["status"] == "requires_action"
     assert done["status"] == "complete"
     assert client.v1.subscriptions.retrieve(done["subscription"]).status == "active"
+
+
+def create_subscription(client, price: stripe.Price, **extra) -> stripe.Subscription:
+    customer = client.v1.customers.create({"email": "member@example.com"})
+    return client.v1.subscriptions.create(
+        {
+            "customer": customer.id,
+            "items": [{"price": price.id}],
+            "payment_behavior": "default_incomplete",
+            "payment_settings": {"save_default_payment_method": "on_subscription"},
+            **extra,
+        }
+    )
+
+
+def test_paying_through_the_stripe_js_stand_in_activates_the_subscription(
+    client, control, monthly_price
+) -> None:
+    subscription = create_subscription(
+        client, monthly_price, expand=["latest_invoice.confirmation_secret"]
+    )
+    invoice = subscription.latest_invoice
+    assert isinstance(invoice, stripe.Invoice)
+    assert invoice.confirmation_secret is not None
+    secret = invoice.confirmation_secret.client_secret
+
+    control(
+        f"/_sandbox/payment_intents/{secret.split('_secret_')[0]}/confirm",
+        {"client_secret": secret, "card_number": "4242 4242 4242 4242"},
+    )
+
+    active = client.v1.subscriptions.retrieve(subscription.id)
+    assert active.status == "active"
+    saved = client.v1.customers.payment_methods.list(str(active.customer)).data
+    assert [card.id for card in saved] == [active.default_payment_method]
+    types = event_types(client)
+    assert {"invoice.paid", "invoice.payment_succeeded", "customer.subscription.updated"} <= set(
+        types
+    )
+
+
+@pytest.fixture
+def free_price(client) -> stripe.Price:
+    return client.v1.prices.create(
+        {
+            "currency": "usd",
+            "unit_amount": 0,
+            "recurring": {"interval": "month"},
+            "product_data": {"name": "Free tier"},
+        }
+    )
+
+
+def test_nothing_due_now_hands_out_a_pending_setup_intent(client, free_price) -> None:
+    subscription = create_subscription(client, free_price, expand=["pending_setup_intent"])
+
+    assert subscription.status == "active"
+    setup_intent = subscription.pending_setup_intent
+    assert isinstance(setup_intent, stripe.SetupIntent)
+    assert setup_intent.status == "requires_payment_method"
+    invoice = client.v1.invoices.retrieve(str(subscription.latest_invoice))
+    assert (invoice.status, invoice.amount_due) == ("paid", 0)
+
+
+@pytest.mark.parametrize("terms", ["free", "trial"])
+def test_the_pending_setup_intent_saves_the_card_as_the_default(
+    client, free_price, monthly_price, terms
+) -> None:
+    if terms == "free":
+        subscription = create_subscription(client, free_price)
+    else:
+        subscription = create_subscription(client, monthly_price, trial_period_days=7)
+    setup_intent_id = str(subscription.pending_setup_intent)
+
+    client.v1.setup_intents.confirm(setup_intent_id, {"payment_method": "pm_card_visa"})
+
+    saved = client.v1.subscriptions.retrieve(subscription.id)
+    card = client.v1.setup_intents.retrieve(setup_intent_id).payment_method
+    assert (saved.default_payment_method, saved.pending_setup_intent) == (card, None)
+    assert saved.status == ("active" if terms == "free" else "trialing")
+    updated = client.v1.events.list({"type": "customer.subscription.updated"}).data[0]
+    assert updated.data.object["pending_setup_intent"] is None
