@@ -22,9 +22,16 @@ from payments.errors import (
     IntentStateConflict,
     PaymentDeclined,
     PaymentMethodRejected,
+    RefundRejected,
     StripeRequestInFlight,
 )
-from payments.gateway import ChargeState, IntentState, WebhookEndpointCreated
+from payments.gateway import (
+    ChargeState,
+    DisputeState,
+    IntentState,
+    RefundState,
+    WebhookEndpointCreated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +170,41 @@ def intent_state(intent: Mapping[str, Any]) -> IntentState:
         failure_message=error.get("message") or "",
         next_action_url=redirect.get("url") or "",
         charge=charge,
+    )
+
+
+def _id_of(value: Any) -> str:
+    """An expandable field's id, whether Stripe sent the id or the object."""
+    if not value:
+        return ""
+    return value if isinstance(value, str) else value["id"]
+
+
+def refund_state(refund: Mapping[str, Any]) -> RefundState:
+    """Our view of a Refund, from the SDK object or from a webhook payload."""
+    return RefundState(
+        id=refund["id"],
+        status=refund["status"],
+        amount=refund["amount"],
+        currency=refund["currency"],
+        payment_intent_id=_id_of(refund.get("payment_intent")),
+        charge_id=_id_of(refund.get("charge")),
+        reason=refund.get("reason") or "",
+        metadata=dict(refund.get("metadata") or {}),
+        failure_reason=refund.get("failure_reason") or "",
+    )
+
+
+def dispute_state(dispute: Mapping[str, Any]) -> DisputeState:
+    """Our view of a Dispute, from the SDK object or from a webhook payload."""
+    return DisputeState(
+        id=dispute["id"],
+        status=dispute["status"],
+        amount=dispute["amount"],
+        currency=dispute["currency"],
+        charge_id=_id_of(dispute.get("charge")),
+        payment_intent_id=_id_of(dispute.get("payment_intent")),
+        reason=dispute.get("reason") or "",
     )
 
 
@@ -307,6 +349,42 @@ class StripeGateway:
                 if (found.get("metadata") or {}).get(metadata_key) == metadata_value:
                     return intent_state(found)
         return None
+
+    def refund_create(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: int,
+        reason: str,
+        metadata: Mapping[str, str],
+        idempotency_key: str,
+    ) -> RefundState:
+        params: dict[str, Any] = {
+            "payment_intent": payment_intent_id,
+            "amount": amount,
+            "metadata": dict(metadata),
+        }
+        if reason:
+            params["reason"] = reason
+        try:
+            with _translated_errors():
+                refund = client().v1.refunds.create(
+                    params=params,  # type: ignore[arg-type]
+                    options={"idempotency_key": idempotency_key},
+                )
+        except stripe.InvalidRequestError as exc:  # what _translated_errors leaves to callers
+            raise RefundRejected(code=exc.code or "", message=exc.user_message or "") from exc
+        return refund_state(refund.to_dict())
+
+    def refund_state(self, *, refund_id: str) -> RefundState:
+        with _translated_errors():
+            refund = client().v1.refunds.retrieve(refund_id)
+        return refund_state(refund.to_dict())
+
+    def refund_list(self, *, charge_id: str) -> list[RefundState]:
+        with _translated_errors():
+            refunds = client().v1.refunds.list(params={"charge": charge_id, "limit": 100})
+            return [refund_state(refund.to_dict()) for refund in refunds.auto_paging_iter()]
 
     def webhook_endpoint_create(
         self, *, url: str, events: list[str], metadata: Mapping[str, str]

@@ -150,6 +150,21 @@ PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="payments.stripe_gateway.
 # A read of an unsettled payment that Stripe has not told us about for this long asks Stripe once
 # (a lost webhook must not leave a paying learner without the course).
 PAYMENT_REFRESH_AFTER_SECONDS = env.int("PAYMENT_REFRESH_AFTER_SECONDS", default=10)
+# Refunds: staff may refund within this many days of the payment (a superuser may override,
+# confirming it); pending refunds Stripe has not settled for this long are re-read there.
+REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
+REFUND_RECHECK_AFTER_SECONDS = env.int("REFUND_RECHECK_AFTER_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE = {
+    "refunds-recheck-pending": {
+        "task": "payments.tasks.refunds_recheck_pending",
+        "schedule": float(REFUND_RECHECK_AFTER_SECONDS),
+    },
+}
+# Where the back office links Stripe objects; "/test" is added for test-mode keys.
+STRIPE_DASHBOARD_URL = env.str("STRIPE_DASHBOARD_URL", default="https://dashboard.stripe.com")
+# Who `mail_admins` writes to (refund failures, disputes): comma-separated e-mail addresses.
+ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="Coursepay <ops@coursepay.local>")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True

@@ -8,8 +8,8 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from payments.errors import IntentStateConflict, PaymentDeclined
-from payments.gateway import ChargeState, IntentState, WebhookEndpointCreated
+from payments.errors import GatewayUnavailable, IntentStateConflict, PaymentDeclined, RefundRejected
+from payments.gateway import ChargeState, IntentState, RefundState, WebhookEndpointCreated
 
 
 class FakeGateway:
@@ -18,6 +18,7 @@ class FakeGateway:
         self.intents: dict[str, IntentState] = {}
         self._answers: dict[str, object] = {}
         self._ids = itertools.count(1)
+        self.refunds = FakeRefunds()
 
     def _once(self, key: str, make: Callable[[], object]) -> object:
         if key not in self._answers:
@@ -110,8 +111,74 @@ class FakeGateway:
         found = (i for i in self.intents.values() if i.metadata.get(metadata_key) == metadata_value)
         return next(found, None)
 
+    def refund_create(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: int,
+        reason: str,
+        metadata: Mapping[str, str],
+        idempotency_key: str,
+    ) -> RefundState:
+        self.calls.append("refund_create")
+        return self.refunds.create(
+            payment_intent_id=payment_intent_id,
+            amount=amount,
+            reason=reason,
+            metadata=metadata,
+            key=idempotency_key,
+        )
+
+    def refund_state(self, *, refund_id: str) -> RefundState:
+        self.calls.append("refund_state")
+        return self.refunds.refunds[refund_id]
+
+    def refund_list(self, *, charge_id: str) -> list[RefundState]:
+        self.calls.append("refund_list")
+        return list(self.refunds.refunds.values())
+
     def webhook_endpoint_create(
         self, *, url: str, events: list[str], metadata: Mapping[str, str]
     ) -> WebhookEndpointCreated:
         self.calls.append("webhook_endpoint_create")
         return WebhookEndpointCreated(id=f"we_fake{next(self._ids)}", secret="whsec_fake", url=url)
+
+
+class FakeRefunds:
+    """Refunds for `FakeGateway`: each key refunds once; `refuse_with` makes the next create
+    fail as Stripe refuses (code), `unavailable` makes it unreachable."""
+
+    def __init__(self) -> None:
+        self.refunds: dict[str, RefundState] = {}
+        self.by_key: dict[str, RefundState] = {}
+        self.refuse_with = ""
+        self.unavailable = False
+        self.created = 0
+
+    def create(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: int,
+        reason: str,
+        metadata: Mapping[str, str],
+        key: str,
+    ) -> RefundState:
+        if self.unavailable:
+            raise GatewayUnavailable()
+        if self.refuse_with:
+            raise RefundRejected(code=self.refuse_with, message="Stripe says no.")
+        if key not in self.by_key:
+            self.created += 1
+            refund = RefundState(
+                id=f"re_fake{len(self.refunds) + 1}",
+                status="succeeded",
+                amount=amount,
+                currency="usd",
+                payment_intent_id=payment_intent_id,
+                charge_id="",
+                reason=reason,
+                metadata=dict(metadata),
+            )
+            self.refunds[refund.id] = self.by_key[key] = refund
+        return self.by_key[key]
