@@ -32,6 +32,7 @@ from payments.errors import (
 )
 from payments.gateway import ChargeState, PaymentGateway, RefundState
 from payments.models import (
+    DisputeOutcome,
     Payment,
     PaymentStatus,
     Refund,
@@ -252,6 +253,12 @@ def _refundable_amount(payment: Payment, ask: RefundAsk) -> int:
             f"Only succeeded or partially refunded payments can be refunded; this one is "
             f"{payment.get_status_display().lower()}.",
             code="payment_not_refundable",
+        )
+    if payment.disputes.filter(outcome=DisputeOutcome.OPEN).exists():
+        raise RefundRefused(
+            "This payment is disputed: Stripe refunds nothing while the dispute is open.",
+            code="payment_disputed",
+            suggestion="Answer the dispute in Stripe's dashboard, or accept it.",
         )
     if _outside_window(payment):
         days = settings.REFUND_WINDOW_DAYS

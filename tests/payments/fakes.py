@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from payments.errors import GatewayUnavailable, IntentStateConflict, PaymentDeclined, RefundRejected
+from payments.errors import IntentStateConflict, PaymentDeclined
 from payments.gateway import ChargeState, IntentState, RefundState, WebhookEndpointCreated
 
 
@@ -145,15 +145,11 @@ class FakeGateway:
 
 
 class FakeRefunds:
-    """Refunds for `FakeGateway`: each key refunds once; `refuse_with` makes the next create
-    fail as Stripe refuses (code), `unavailable` makes it unreachable."""
+    """Refunds for `FakeGateway`: each idempotency key refunds once, at once."""
 
     def __init__(self) -> None:
         self.refunds: dict[str, RefundState] = {}
         self.by_key: dict[str, RefundState] = {}
-        self.refuse_with = ""
-        self.unavailable = False
-        self.created = 0
 
     def create(
         self,
@@ -164,12 +160,7 @@ class FakeRefunds:
         metadata: Mapping[str, str],
         key: str,
     ) -> RefundState:
-        if self.unavailable:
-            raise GatewayUnavailable()
-        if self.refuse_with:
-            raise RefundRejected(code=self.refuse_with, message="Stripe says no.")
         if key not in self.by_key:
-            self.created += 1
             refund = RefundState(
                 id=f"re_fake{len(self.refunds) + 1}",
                 status="succeeded",

@@ -148,3 +148,32 @@ def test_money_is_written_the_currency_s_way() -> None:
         None,
         None,
     ]
+
+
+def test_a_disputed_payment_is_not_refunded_while_the_dispute_is_open(fake_gateway) -> None:
+    from payments.errors import RefundRefused
+    from payments.models import Dispute
+
+    payment = PaymentFactory.create()
+    Dispute.objects.create(payment=payment, stripe_dispute_id="dp_open", amount=payment.amount,
+                           currency="usd", stripe_status="needs_response")  # fmt: skip
+
+    with pytest.raises(RefundRefused) as refused:
+        refund_request(ask=ask(payment), gateway=fake_gateway)
+
+    assert refused.value.code == "payment_disputed"
+    assert fake_gateway.calls == []
+
+
+def test_the_same_refund_asked_twice_of_the_gateway_refunds_once(fake_gateway) -> None:
+    from payments.services.refunds import refund_submit
+
+    payment = PaymentFactory.create()
+    refund = refund_request(ask=ask(payment, amount=100), gateway=fake_gateway)
+
+    again = refund_submit(refund=refund, gateway=fake_gateway, actor=TASK)
+
+    assert (refund.status, again.status) == ("succeeded", "succeeded")
+    assert fake_gateway.calls == ["refund_create", "refund_create"]
+    assert len(fake_gateway.refunds.refunds) == 1
+    assert Payment.objects.get(pk=payment.pk).amount_refunded == 100

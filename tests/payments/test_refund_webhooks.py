@@ -1,6 +1,8 @@
 """Refunds settled by Stripe's webhooks, and refunds made outside the app (Stripe's dashboard),
 delivered by the sandbox to a live server or signed and posted by the test."""
 
+from functools import partial
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -17,6 +19,10 @@ from tests.payments.refund_support import (
     token_client,
     wait_for,
 )
+
+
+def payment_is(payment_id, status: str) -> bool:
+    return Payment.objects.get(pk=payment_id).status == status
 
 
 def refund_via_api(payment, body):
@@ -273,3 +279,31 @@ def test_a_mirror_that_cannot_sync_does_not_block_the_ledger(
     assert Payment.objects.get(pk=paid.pk).status == "refunded"
     assert not MirroredRefund.objects.exists()
     assert "Could not mirror Refund" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_partial_refunds_from_the_admin_settle_by_webhook(
+    sandbox, webhooks_to_live_server, learner
+) -> None:
+    paid = buy(learner)
+    admin = Client(raise_request_exception=False)
+    admin.force_login(staff_user(can_refund=True))
+    lost = {"method": "POST", "path": "/v1/refunds", "drop_response": True, "count": 3}
+
+    for amount, expected in (("10.00", "partially_refunded"), ("39.00", "refunded")):
+        sandbox.control("POST", "/_sandbox/faults", lost)
+        answer = admin.post(
+            f"/admin/payments/payment/{paid.pk}/refund/", {"amount": amount, "reason": "duplicate"}
+        )
+        assert answer.status_code == 302
+        wait_for(partial(payment_is, paid.pk, expected))
+
+    assert sorted(Refund.objects.values_list("amount", "status")) == [
+        (1000, "succeeded"),
+        (3900, "succeeded"),
+    ]
+    assert len(sandbox.sandbox.store.all("refund")) == 2
+    moves = PaymentEvent.objects.filter(
+        payment=paid, to_status__in=["partially_refunded", "refunded"]
+    )
+    assert {event.source for event in moves} == {"webhook"}
