@@ -32,10 +32,15 @@ class Course(models.Model):
 
 
 class Enrollment(models.Model):
-    """Access to a course, granted by a succeeded payment and revoked by a full refund."""
+    """Access to a course, granted by a succeeded payment and revoked by a full refund.
+
+    A dispute on the payment suspends it until the dispute closes: won restores it, lost
+    revokes it.
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active"
+        SUSPENDED = "suspended"
         REVOKED = "revoked"
 
     learner = models.ForeignKey(

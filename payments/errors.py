@@ -208,3 +208,23 @@ class PriceUnavailable(AppError):
             status=404,
             suggestion="Use a course's current price, or name the course instead.",
         )
+
+
+class RefundRejected(AppError):
+    """The processor refused a refund (more than remains at Stripe, already refunded...)."""
+
+    def __init__(self, *, code: str, message: str) -> None:
+        super().__init__(
+            message=message or "Stripe refused the refund.",
+            code="refund_rejected",
+            status=409,
+            extra={"stripe_code": code or None},
+        )
+        self.stripe_code = code
+
+
+class RefundRefused(AppError):
+    """A refund our rules forbid: the message says which rule, for the person refunding."""
+
+    def __init__(self, message: str, *, code: str, status: int = 409, suggestion: str = "") -> None:
+        super().__init__(message=message, code=code, status=status, suggestion=suggestion)

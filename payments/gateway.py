@@ -136,6 +136,37 @@ class CustomerState:
 
 
 @dataclass(frozen=True)
+class RefundState:
+    """What we keep of a Refund after a call or an event."""
+
+    id: str
+    status: str
+    """Stripe's Refund status: pending, requires_action, succeeded, failed, canceled."""
+    amount: int
+    currency: str
+    payment_intent_id: str
+    charge_id: str
+    reason: str
+    metadata: Mapping[str, str]
+    failure_reason: str = ""
+
+
+@dataclass(frozen=True)
+class DisputeState:
+    """What we keep of a Dispute (a chargeback or an inquiry) after an event."""
+
+    id: str
+    status: str
+    """Stripe's Dispute status: warning_needs_response, needs_response, under_review, won,
+    lost, warning_closed..."""
+    amount: int
+    currency: str
+    charge_id: str
+    payment_intent_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class WebhookEndpointCreated:
     id: str
     secret: str
@@ -239,6 +270,31 @@ class PaymentGateway(Protocol):
     ) -> Page["StripeEvent"]:
         """Events since `created_since` the processor failed to deliver to an endpoint, a page
         at a time (one call). Moves nothing."""
+        ...
+
+    def refund_create(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: int,
+        reason: str,
+        metadata: Mapping[str, str],
+        idempotency_key: str,
+    ) -> RefundState:
+        """Refund `amount` (minor units) of the intent's charge. MOVES MONEY (back to the card).
+
+        `reason` is one of the processor's reasons or "" for none. Raises `RefundRejected` when
+        the processor refuses it (more than remains, already refunded), `GatewayUnavailable`
+        when it cannot be reached: the same key may then be sent again safely.
+        """
+        ...
+
+    def refund_state(self, *, refund_id: str) -> RefundState:
+        """Read a refund as the processor has it now. Moves no money."""
+        ...
+
+    def refund_list(self, *, charge_id: str) -> list[RefundState]:
+        """Every refund of a charge, ours or made elsewhere (a dashboard). Moves no money."""
         ...
 
     def webhook_endpoint_create(

@@ -77,9 +77,21 @@ class Payment(models.Model):
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 
+    amount_lost_to_disputes = models.PositiveIntegerField(
+        default=0, help_text="Taken back by the card's bank in disputes we lost (minor unit)."
+    )
+
     class Meta:
         ordering = ("-created", "-id")
-        indexes = [models.Index(fields=("learner", "-created", "-id"))]
+        indexes = [
+            models.Index(fields=("learner", "-created", "-id")),
+            # The back office's filters and exact-match searches at a million payments.
+            models.Index(fields=("status", "-created"), name="payment_status_created"),
+            models.Index(fields=("course", "-created"), name="payment_course_created"),
+            models.Index(fields=("stripe_charge_id",), name="payment_charge_id"),
+            models.Index(fields=("paid_at",), name="payment_paid_at"),
+        ]
+        permissions = [("refund_payment", "Can refund payments")]
         constraints = [
             models.UniqueConstraint(
                 fields=("learner", "course"),
@@ -322,3 +334,160 @@ class CardSetup(models.Model):
 
     def __str__(self) -> str:
         return self.stripe_setup_intent_id or str(self.id)
+
+
+class RefundStatus(models.TextChoices):
+    """Stripe's Refund statuses."""
+
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class RefundReason(models.TextChoices):
+    """Stripe's refund reasons, plus ours for anything else (the note says what)."""
+
+    REQUESTED_BY_CUSTOMER = "requested_by_customer", "Requested by the customer"
+    DUPLICATE = "duplicate", "Duplicate payment"
+    FRAUDULENT = "fraudulent", "Fraudulent"
+    OTHER = "other", "Other (see the note)"
+
+
+class Refund(models.Model):
+    """Money given back on a payment, in full or in part.
+
+    Written `pending` and committed before Stripe is asked; its id is Stripe's idempotency key,
+    so a retry never refunds twice. Stripe's answer, its webhooks and a periodic re-read settle
+    it. A refund made outside the app (Stripe's dashboard) is recorded here too, with origin
+    `stripe`.
+    """
+
+    class Origin(models.TextChoices):
+        ADMIN = "admin", "Back office"
+        API = "api", "Staff API"
+        STRIPE = "stripe", "Stripe (outside the app)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveIntegerField(help_text="In the currency's minor unit.")
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=32, choices=RefundReason.choices)
+    note = models.TextField(blank=True, help_text="Why, in the words of who refunded.")
+    status = models.CharField(
+        max_length=20, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    window_overridden = models.BooleanField(
+        default=False, help_text="A superuser refunded after the refund window, confirming it."
+    )
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    failure_reason = models.CharField(max_length=64, blank=True, help_text="Stripe's.")
+    failure_message = models.TextField(blank=True)
+    stripe_checked_at = models.DateTimeField(null=True, blank=True)
+    learner_notified_at = models.DateTimeField(null=True, blank=True)
+    admins_notified_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+        indexes = [models.Index(fields=("status", "created"), name="refund_status_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("stripe_refund_id",),
+                condition=~Q(stripe_refund_id=""),
+                name="one_refund_per_stripe_refund",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} {self.currency.upper()} of {self.payment_id} ({self.status})"
+
+
+class RefundEvent(models.Model):
+    """The audit trail of refunds: every attempt (refused ones too) and every status change,
+    with who acted. Written only by `payments.services.refunds`."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="refund_events")
+    refund = models.ForeignKey(
+        Refund, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(
+        max_length=32, help_text="requested, refused, submitted, stripe_unavailable, status..."
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    source = models.CharField(max_length=10, choices=PaymentEvent.Source.choices)
+    actor = models.CharField(max_length=255, blank=True)
+    stripe_event_id = models.CharField(max_length=255, blank=True)
+    stripe_event_type = models.CharField(max_length=100, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created", "id")
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: refund {self.action}"
+
+
+class DisputeOutcome(models.TextChoices):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class Dispute(models.Model):
+    """A chargeback (or an inquiry) on a payment's charge, as Stripe reports it.
+
+    While open the learner's access is suspended; won restores it; lost revokes it and books
+    the amount as lost. The payment's own status does not move: it stays forward-only.
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    amount = models.PositiveIntegerField(help_text="In the currency's minor unit.")
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=64, blank=True, help_text="Stripe's.")
+    stripe_status = models.CharField(max_length=32, help_text="Stripe's dispute status.")
+    outcome = models.CharField(
+        max_length=10, choices=DisputeOutcome.choices, default=DisputeOutcome.OPEN
+    )
+    admins_notified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+
+    def __str__(self) -> str:
+        return f"Dispute {self.stripe_dispute_id} ({self.stripe_status})"
+
+
+class DisputeEvent(models.Model):
+    """The audit trail of disputes: each change Stripe reported, with the event that said it.
+    Written only by `payments.services.disputes`."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="dispute_events")
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32)
+    source = models.CharField(max_length=10, choices=PaymentEvent.Source.choices)
+    actor = models.CharField(max_length=255, blank=True)
+    stripe_event_id = models.CharField(max_length=255, blank=True)
+    stripe_event_type = models.CharField(max_length=100, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created", "id")
+
+    def __str__(self) -> str:
+        return f"{self.dispute}: {self.from_status or '-'} -> {self.to_status}"

@@ -1,12 +1,22 @@
 """Reads of the ledger. A learner only ever sees their own payments."""
 
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
 from accounts.models import User
 from courses.models import Course
-from payments.models import CheckoutSession, Payment, SavedCard
+from payments.models import (
+    CheckoutSession,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    SavedCard,
+)
 
 
 def payment_list_for_user(*, user: User) -> QuerySet[Payment]:
@@ -42,3 +52,98 @@ def course_for_sale_by_price(*, price_id: str) -> Course | None:
 
 def saved_card_list_for_user(*, user: User) -> QuerySet[SavedCard]:
     return SavedCard.objects.filter(learner=user)
+
+
+def refund_list_for_payment(*, payment_id: str) -> QuerySet[Refund] | None:
+    """A payment's refunds, newest first; None when there is no such payment (staff reads)."""
+    try:
+        uuid.UUID(payment_id)
+    except ValueError:
+        return None
+    if not Payment.objects.filter(pk=payment_id).exists():
+        return None
+    return Refund.objects.filter(payment_id=payment_id)
+
+
+CAPTURED_STATUSES = (
+    PaymentStatus.SUCCEEDED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUNDED,
+)
+"""Payments whose money was taken: what gross totals count."""
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    count: int
+    gross: int
+    refunded: int
+    lost_to_disputes: int
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunded - self.lost_to_disputes
+
+
+def payment_totals_by_currency(*, payments: QuerySet[Payment]) -> list[CurrencyTotals]:
+    """Gross, refunded, lost to disputes and net of these payments, per currency (one query)."""
+    rows = (
+        payments.filter(status__in=CAPTURED_STATUSES)
+        .order_by()
+        .values("currency")
+        .annotate(
+            count=Count("pk"),
+            gross=Sum("amount"),
+            refunded=Sum("amount_refunded"),
+            lost=Sum("amount_lost_to_disputes"),
+        )
+        .order_by("currency")
+    )
+    return [
+        CurrencyTotals(row["currency"], row["count"], row["gross"], row["refunded"], row["lost"])
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    day: date
+    gross: int
+    refunds: int
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunds
+
+
+def daily_totals_by_currency(*, days: int, today: date) -> dict[str, list[DayTotals]]:
+    """Per currency, each of the last `days` days (to `today`, UTC): money taken (by payment
+    time) and refunded (by the refund's settling time). Two grouped queries."""
+    start = today - timedelta(days=days - 1)
+    since = datetime.combine(start, time.min, tzinfo=UTC)
+    taken = (
+        Payment.objects.filter(status__in=CAPTURED_STATUSES, paid_at__gte=since)
+        .annotate(day=TruncDate("paid_at"))
+        .order_by()
+        .values_list("currency", "day")
+        .annotate(total=Sum("amount"))
+    )
+    given_back = (
+        Refund.objects.filter(status=RefundStatus.SUCCEEDED, settled_at__gte=since)
+        .annotate(day=TruncDate("settled_at"))
+        .order_by()
+        .values_list("currency", "day")
+        .annotate(total=Sum("amount"))
+    )
+    gross = {(currency, day): total for currency, day, total in taken}
+    refunds = {(currency, day): total for currency, day, total in given_back}
+    currencies = sorted({currency for currency, _ in (*gross, *refunds)})
+    span = [start + timedelta(days=n) for n in range(days)]
+    return {
+        currency: [
+            DayTotals(day, gross.get((currency, day), 0), refunds.get((currency, day), 0))
+            for day in span
+        ]
+        for currency in currencies
+    }

@@ -23,6 +23,7 @@ from payments.errors import (
     IntentStateConflict,
     PaymentDeclined,
     PaymentMethodRejected,
+    RefundRejected,
     StripeRequestInFlight,
 )
 from payments.gateway import (
@@ -31,8 +32,10 @@ from payments.gateway import (
     CheckoutLine,
     CheckoutState,
     CustomerState,
+    DisputeState,
     IntentState,
     Page,
+    RefundState,
     SetupState,
     StripeEvent,
     WebhookEndpointCreated,
@@ -260,6 +263,41 @@ def _line_item(line: CheckoutLine) -> dict[str, Any]:
     }
 
 
+def _id_of(value: Any) -> str:
+    """An expandable field's id, whether Stripe sent the id or the object."""
+    if not value:
+        return ""
+    return value if isinstance(value, str) else value["id"]
+
+
+def refund_state(refund: Mapping[str, Any]) -> RefundState:
+    """Our view of a Refund, from the SDK object or from a webhook payload."""
+    return RefundState(
+        id=refund["id"],
+        status=refund["status"],
+        amount=refund["amount"],
+        currency=refund["currency"],
+        payment_intent_id=_id_of(refund.get("payment_intent")),
+        charge_id=_id_of(refund.get("charge")),
+        reason=refund.get("reason") or "",
+        metadata=dict(refund.get("metadata") or {}),
+        failure_reason=refund.get("failure_reason") or "",
+    )
+
+
+def dispute_state(dispute: Mapping[str, Any]) -> DisputeState:
+    """Our view of a Dispute, from the SDK object or from a webhook payload."""
+    return DisputeState(
+        id=dispute["id"],
+        status=dispute["status"],
+        amount=dispute["amount"],
+        currency=dispute["currency"],
+        charge_id=_id_of(dispute.get("charge")),
+        payment_intent_id=_id_of(dispute.get("payment_intent")),
+        reason=dispute.get("reason") or "",
+    )
+
+
 def _declined_intent(exc: stripe.CardError) -> IntentState:
     json_body = cast(dict[str, Any], exc.json_body or {})
     body: dict[str, Any] = json_body.get("error") or {}
@@ -434,6 +472,42 @@ class StripeGateway:
         with _translated_errors():
             page = client().v1.events.list(params=params)  # type: ignore[arg-type]
         return Page([StripeEvent(e.id, e.to_dict()) for e in page.data], has_more=page.has_more)
+
+    def refund_create(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: int,
+        reason: str,
+        metadata: Mapping[str, str],
+        idempotency_key: str,
+    ) -> RefundState:
+        params: dict[str, Any] = {
+            "payment_intent": payment_intent_id,
+            "amount": amount,
+            "metadata": dict(metadata),
+        }
+        if reason:
+            params["reason"] = reason
+        try:
+            with _translated_errors():
+                refund = client().v1.refunds.create(
+                    params=params,  # type: ignore[arg-type]
+                    options={"idempotency_key": idempotency_key},
+                )
+        except stripe.InvalidRequestError as exc:  # what _translated_errors leaves to callers
+            raise RefundRejected(code=exc.code or "", message=exc.user_message or "") from exc
+        return refund_state(refund.to_dict())
+
+    def refund_state(self, *, refund_id: str) -> RefundState:
+        with _translated_errors():
+            refund = client().v1.refunds.retrieve(refund_id)
+        return refund_state(refund.to_dict())
+
+    def refund_list(self, *, charge_id: str) -> list[RefundState]:
+        with _translated_errors():
+            refunds = client().v1.refunds.list(params={"charge": charge_id, "limit": 100})
+            return [refund_state(refund.to_dict()) for refund in refunds.auto_paging_iter()]
 
     def webhook_endpoint_create(
         self, *, url: str, events: list[str], metadata: Mapping[str, str]

@@ -3,6 +3,10 @@
     pending -> requires_action -> processing -> succeeded -> partially_refunded -> refunded
     pending | requires_action | failed | processing -> failed | canceled
 
+A refund that Stripe reported succeeded and later failed (the bank sent the money back) is not
+an older event but a newer fact: `payment_refund_reversed` moves a refunded payment back by the
+separate `REFUND_REVERSALS` table, which payment intent events never consult.
+
 `failed` is a declined attempt, not an end: the learner may try another card on the same
 PaymentIntent, so a later attempt can still take it to requires_action, processing or succeeded.
 Nothing ever leaves succeeded except a refund, and nothing leaves refunded or canceled: an older
@@ -10,8 +14,8 @@ or duplicated event can therefore never move a payment back.
 
 `payment_open` writes a new payment and `payment_move` changes one; each writes the
 `PaymentEvent` that says who did it, in the same transaction, and runs the side effects of
-reaching a status (granting the course, telling receipts). Nothing else sets `status` or writes
-audit rows.
+reaching a status (granting the course and telling receipts; a full refund revokes the course).
+Nothing else sets `status` or writes audit rows.
 """
 
 from collections.abc import Mapping
@@ -20,8 +24,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from courses.models import Course
-from courses.services import enrollment_grant
+from courses.models import Course, Enrollment
+from courses.services import enrollment_grant, enrollment_restore, enrollment_revoke
 from payments.gateway import IntentState
 from payments.models import Payment, PaymentEvent
 from payments.models import PaymentStatus as S
@@ -39,6 +43,12 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 """Each status's possible next statuses. A move to the same status is allowed only where a
 repeat means something new (another declined attempt, another partial refund)."""
+
+REFUND_REVERSALS: dict[str, frozenset[str]] = {
+    S.REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.SUCCEEDED}),
+    S.PARTIALLY_REFUNDED: frozenset({S.SUCCEEDED}),
+}
+"""Where a payment goes back to when a refund Stripe had reported succeeded fails."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +70,27 @@ class Actor:
             stripe_event_type=event_type,
         )
 
+    @classmethod
+    def admin(cls, *, user_label: str) -> "Actor":
+        return cls(PaymentEvent.Source.ADMIN, label=user_label)
+
+    @classmethod
+    def task(cls, *, name: str) -> "Actor":
+        return cls(PaymentEvent.Source.TASK, label=name)
+
+    def outside_the_app(self) -> "Actor":
+        """The same event, as what Stripe did on its own (a dashboard refund, a chargeback)."""
+        return Actor(
+            PaymentEvent.Source.STRIPE,
+            label="Stripe",
+            stripe_event_id=self.stripe_event_id,
+            stripe_event_type=self.stripe_event_type,
+        )
+
 
 API = Actor(PaymentEvent.Source.API)
 REFRESH = Actor(PaymentEvent.Source.REFRESH)
+STAFF_API = Actor(PaymentEvent.Source.API, label="staff API")
 
 
 class IllegalTransition(Exception):
@@ -116,9 +144,38 @@ def payment_move(
     Raises `IllegalTransition` for a move the table forbids; callers that receive facts in any
     order check `can_move` first and ignore what is not forward.
     """
+    if not can_move(payment.status, to):
+        raise IllegalTransition(f"payment {payment.pk}: {payment.status} -> {to}")
+    _move(payment, to, actor=actor, detail=detail, changes=changes)
+
+
+def payment_refund_reversed(
+    payment: Payment,
+    to: S,
+    *,
+    actor: Actor,
+    detail: Mapping[str, Any] | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    """Move a (row-locked) refunded payment back when a refund Stripe had reported succeeded
+    fails; access to the course comes back with the money."""
+    if to not in REFUND_REVERSALS.get(payment.status, frozenset()):
+        raise IllegalTransition(f"payment {payment.pk}: {payment.status} -> {to} (reversal)")
+    was_refunded = payment.status == S.REFUNDED
+    _move(payment, to, actor=actor, detail=detail, changes=changes)
+    if was_refunded:
+        enrollment_restore(payment_id=payment.pk, from_status=Enrollment.Status.REVOKED)
+
+
+def _move(
+    payment: Payment,
+    to: S,
+    *,
+    actor: Actor,
+    detail: Mapping[str, Any] | None,
+    changes: Mapping[str, Any] | None,
+) -> None:
     old = payment.status
-    if not can_move(old, to):
-        raise IllegalTransition(f"payment {payment.pk}: {old} -> {to}")
     for name, value in (changes or {}).items():
         setattr(payment, name, value)
     payment.status = to
@@ -126,11 +183,13 @@ def payment_move(
         payment.paid_at = payment.paid_at or timezone.now()
     payment.save()
     _audit(payment, from_status=old, actor=actor, detail=detail or {})
-    if to == S.SUCCEEDED:
+    if to == S.SUCCEEDED and old not in REFUND_REVERSALS:  # first success, not a reversal
         enrollment_grant(
             learner_id=payment.learner_id, course_id=payment.course_id, payment_id=payment.pk
         )
         payment_succeeded.send(sender=Payment, payment_id=payment.pk)
+    elif to == S.REFUNDED:
+        enrollment_revoke(payment_id=payment.pk)
 
 
 def _audit(payment: Payment, *, from_status: str, actor: Actor, detail: Mapping[str, Any]) -> None:

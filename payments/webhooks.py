@@ -16,19 +16,22 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from djstripe import models as djstripe_models
 from djstripe.event_handlers import djstripe_receiver
 
 from payments.errors import PaymentUnknown
 from payments.gateway import WebhookEndpointCreated, get_gateway
-from payments.services import checkout_sessions, outcomes, payment_methods
+from payments.services import checkout_sessions, disputes, outcomes, payment_methods, refunds
 from payments.stripe_gateway import (
     card_state,
     charge_state,
     checkout_state,
     customer_state,
+    dispute_state,
     intent_state,
+    refund_state,
     setup_state,
 )
 from payments.transitions import Actor
@@ -44,6 +47,10 @@ class Route:
     """From the Stripe object (a dict) to the frozen state the service takes."""
     service: Callable[..., Any]
     """Called as `service(state, actor=Actor)`; idempotent and safe in any order."""
+    mirrored_by_djstripe: bool = True
+    """False where dj-stripe has the model but does not sync it on these events (refunds): we
+    mirror the payload for the back office, and the service gets the payload (it moves forward
+    only, so an older copy changes nothing)."""
 
 
 def _record_intent(state: Any, *, actor: Actor) -> Any:
@@ -72,12 +79,27 @@ def _record_default_card(state: Any, *, actor: Actor) -> Any:
     return payment_methods.saved_card_record_default(customer=state)
 
 
+def _record_refund(state: Any, *, actor: Actor) -> Any:
+    return refunds.refund_record(refund=state, actor=actor)
+
+
+def _record_charge_refunds(state: Any, *, actor: Actor) -> Any:
+    return refunds.refunds_record_for_charge(charge=state, actor=actor, gateway=get_gateway())
+
+
+def _record_dispute(state: Any, *, actor: Actor) -> Any:
+    return disputes.dispute_record(dispute=state, actor=actor)
+
+
 INTENT = Route(djstripe_models.PaymentIntent, intent_state, _record_intent)
 CHARGE = Route(djstripe_models.Charge, charge_state, _record_charge)
 CHECKOUT = Route(djstripe_models.Session, checkout_state, _record_checkout)
 CARD = Route(djstripe_models.PaymentMethod, card_state, _record_card)
 SETUP = Route(djstripe_models.SetupIntent, setup_state, _record_setup)
 CUSTOMER = Route(djstripe_models.Customer, customer_state, _record_default_card)
+REFUND = Route(djstripe_models.Refund, refund_state, _record_refund, mirrored_by_djstripe=False)
+CHARGE_REFUNDED = Route(djstripe_models.Charge, charge_state, _record_charge_refunds)
+DISPUTE = Route(djstripe_models.Dispute, dispute_state, _record_dispute)
 
 TABLE: dict[str, Route] = {
     "payment_intent.succeeded": INTENT,
@@ -95,6 +117,15 @@ TABLE: dict[str, Route] = {
     "payment_method.updated": CARD,
     "setup_intent.succeeded": SETUP,
     "customer.updated": CUSTOMER,
+    "refund.created": REFUND,
+    "refund.updated": REFUND,
+    "refund.failed": REFUND,
+    "charge.refunded": CHARGE_REFUNDED,
+    "charge.dispute.created": DISPUTE,
+    "charge.dispute.updated": DISPUTE,
+    "charge.dispute.closed": DISPUTE,
+    "charge.dispute.funds_withdrawn": DISPUTE,
+    "charge.dispute.funds_reinstated": DISPUTE,
 }
 
 ENABLED_EVENTS = sorted(
@@ -103,10 +134,6 @@ ENABLED_EVENTS = sorted(
         # Mirrored by dj-stripe for the admin; no service of ours acts on them (yet).
         "payment_intent.created",
         "charge.failed",
-        "charge.refunded",
-        "refund.created",
-        "refund.updated",
-        "refund.failed",
         "checkout.session.completed",
         "checkout.session.expired",
         "customer.created",
@@ -143,8 +170,21 @@ def on_event(sender: Any, event: djstripe_models.Event, **kwargs: Any) -> None:
 def _current_object(event: djstripe_models.Event, route: Route) -> Mapping[str, Any]:
     """The object as dj-stripe just re-fetched it, falling back on the event's own copy."""
     payload: Mapping[str, Any] = event.data["object"]
+    if not route.mirrored_by_djstripe:
+        _mirror(route.mirror, payload)
+        return payload
     mirrored = route.mirror.objects.filter(id=payload["id"]).first()
     return mirrored.stripe_data if mirrored is not None and mirrored.stripe_data else payload
+
+
+def _mirror(model: type[djstripe_models.StripeModel], payload: Mapping[str, Any]) -> None:
+    """Keep dj-stripe's copy for the back office. It is only a view: if it cannot be synced (it
+    fetches related objects from Stripe), the ledger still moves and the failure is logged."""
+    try:
+        with transaction.atomic():
+            model.sync_from_stripe_data(dict(payload))
+    except Exception:  # the mirror must never block the ledger
+        logger.warning("Could not mirror %s %s", model.__name__, payload.get("id"), exc_info=True)
 
 
 def webhook_endpoint_store(*, created: WebhookEndpointCreated, djstripe_uuid: uuid.UUID) -> None:

@@ -233,6 +233,20 @@ CHECKOUT_CANCEL_URL: str = env.str("CHECKOUT_CANCEL_URL", default=f"{SITE_URL}/c
 CHECKOUT_RETURN_URL: str = env.str(
     "CHECKOUT_RETURN_URL", default=f"{SITE_URL}/checkout/return?session_id={{CHECKOUT_SESSION_ID}}"
 )
+
+# Refunds: staff may refund within this many days of the payment (a superuser may override,
+# confirming it); pending refunds Stripe has not settled for this long are re-read there.
+REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
+REFUND_RECHECK_AFTER_SECONDS = env.int("REFUND_RECHECK_AFTER_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["refunds-recheck-pending"] = {
+    "task": "payments.tasks.refunds_recheck_pending",
+    "schedule": float(REFUND_RECHECK_AFTER_SECONDS),
+}
+# Where the back office links Stripe objects; "/test" is added for test-mode keys.
+STRIPE_DASHBOARD_URL = env.str("STRIPE_DASHBOARD_URL", default="https://dashboard.stripe.com")
+# Who `mail_admins` writes to (refund failures, disputes): comma-separated e-mail addresses.
+ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="Coursepay <ops@coursepay.local>")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True

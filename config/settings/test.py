@@ -26,6 +26,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "test-media")
 # Off outside tests/receipts (its conftest turns it on): an eager receipt chain started by a
 # webhook in a live-server thread outlives its test and races the database flush after it.
 RECEIPTS_ON_PAYMENT_SUCCESS = False
+ADMINS = [("Payments team", "payments-team@coursepay.test")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "receipts": {

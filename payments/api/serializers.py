@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from payments.errors import guidance_for
-from payments.models import Payment
+from payments.models import Payment, Refund, RefundReason
 
 if TYPE_CHECKING:
     from receipts.models import Receipt
@@ -84,12 +84,46 @@ class LastFailureSerializer(serializers.Serializer):
         return guidance_for(code=payment.failure_code, decline_code=payment.decline_code).suggestion
 
 
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ("id", "amount", "currency", "status", "reason", "note", "created")
+        read_only_fields = fields
+
+
+class RefundCreateSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="In the currency's minor unit; omitted means all that is left to refund.",
+    )
+    reason = serializers.CharField(
+        max_length=500,
+        help_text="One of Stripe's reasons (`requested_by_customer`, `duplicate`, "
+        "`fraudulent`) or, in your own words, why.",
+    )
+
+    def validated_reason(self) -> tuple[str, str]:
+        """(the reason's code, the note): free text is reason `other` with the text as note."""
+        reason = self.validated_data["reason"].strip()
+        stripe_reasons = {r.value for r in RefundReason} - {RefundReason.OTHER.value}
+        return (reason, "") if reason in stripe_reasons else (RefundReason.OTHER.value, reason)
+
+
 class PaymentDetailSerializer(PaymentSerializer):
     last_failure = serializers.SerializerMethodField()
     next_action_url = serializers.CharField(read_only=True)
+    refunds = RefundSerializer(many=True, read_only=True)
 
     class Meta(PaymentSerializer.Meta):
-        fields = (*PaymentSerializer.Meta.fields, "updated", "next_action_url", "last_failure")
+        fields = (
+            *PaymentSerializer.Meta.fields,
+            "updated",
+            "next_action_url",
+            "last_failure",
+            "refunds",
+        )
         read_only_fields = fields
 
     @extend_schema_field(LastFailureSerializer(allow_null=True))
@@ -103,7 +137,11 @@ class PaymentStartedSerializer(PaymentDetailSerializer):
     """What a purchase answers: the detail, plus the secret Stripe.js confirms with."""
 
     client_secret = serializers.CharField(read_only=True)
+    refunds = None  # type: ignore[assignment]  # a purchase has none yet: no query for them
 
     class Meta(PaymentDetailSerializer.Meta):
-        fields = (*PaymentDetailSerializer.Meta.fields, "client_secret")
+        fields = (
+            *(f for f in PaymentDetailSerializer.Meta.fields if f != "refunds"),
+            "client_secret",
+        )
         read_only_fields = fields

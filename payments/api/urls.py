@@ -1,8 +1,9 @@
-from django.urls import re_path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from payments.api.checkout import CheckoutSessionViewSet
 from payments.api.payment_methods import PaymentMethodViewSet
+from payments.api.refunds import PaymentRefundsView
 from payments.api.views import PaymentViewSet
 
 router = SimpleRouter()
@@ -46,4 +47,12 @@ payment_methods = [
     ),
 ]
 
-urlpatterns = router.urls + checkout + payment_methods
+refunds = [
+    path(
+        "payments/<str:payment_id>/refunds/",
+        PaymentRefundsView.as_view(),
+        name="payment-refunds",
+    ),
+]
+
+urlpatterns = refunds + router.urls + checkout + payment_methods

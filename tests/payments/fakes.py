@@ -18,6 +18,7 @@ from payments.gateway import (
     CheckoutState,
     IntentState,
     Page,
+    RefundState,
     SetupState,
     StripeEvent,
     WebhookEndpointCreated,
@@ -33,6 +34,7 @@ class FakeGateway:
         self.cards: dict[str, CardState] = {}
         self._answers: dict[str, object] = {}
         self._ids = itertools.count(1)
+        self.refunds = FakeRefunds()
 
     def _once(self, key: str, make: Callable[[], object]) -> object:
         if key not in self._answers:
@@ -130,6 +132,32 @@ class FakeGateway:
         self.calls.append("payment_intent_find")
         found = (i for i in self.intents.values() if i.metadata.get(metadata_key) == metadata_value)
         return next(found, None)
+
+    def refund_create(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: int,
+        reason: str,
+        metadata: Mapping[str, str],
+        idempotency_key: str,
+    ) -> RefundState:
+        self.calls.append("refund_create")
+        return self.refunds.create(
+            payment_intent_id=payment_intent_id,
+            amount=amount,
+            reason=reason,
+            metadata=metadata,
+            key=idempotency_key,
+        )
+
+    def refund_state(self, *, refund_id: str) -> RefundState:
+        self.calls.append("refund_state")
+        return self.refunds.refunds[refund_id]
+
+    def refund_list(self, *, charge_id: str) -> list[RefundState]:
+        self.calls.append("refund_list")
+        return list(self.refunds.refunds.values())
 
     def webhook_endpoint_create(
         self, *, url: str, events: list[str], metadata: Mapping[str, str]
@@ -258,3 +286,34 @@ class FakeGateway:
         self, *, customer_id: str, payment_method_id: str
     ) -> None:
         self.calls.append("customer_default_payment_method_set")
+
+
+class FakeRefunds:
+    """Refunds for `FakeGateway`: each idempotency key refunds once, at once."""
+
+    def __init__(self) -> None:
+        self.refunds: dict[str, RefundState] = {}
+        self.by_key: dict[str, RefundState] = {}
+
+    def create(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: int,
+        reason: str,
+        metadata: Mapping[str, str],
+        key: str,
+    ) -> RefundState:
+        if key not in self.by_key:
+            refund = RefundState(
+                id=f"re_fake{len(self.refunds) + 1}",
+                status="succeeded",
+                amount=amount,
+                currency="usd",
+                payment_intent_id=payment_intent_id,
+                charge_id="",
+                reason=reason,
+                metadata=dict(metadata),
+            )
+            self.refunds[refund.id] = self.by_key[key] = refund
+        return self.by_key[key]
