@@ -191,10 +191,12 @@ class Sandbox:
         if not route.locked:
             return _json_response(200, route.handler(call))
         with self.store.lock:
+            self.store.begin_changes()
             try:
-                return _json_response(200, route.handler(call))
+                result = route.handler(call)
             finally:
-                self._note_change(route)
+                self._note_changes(route)
+            return _json_response(200, result)
 
     def _run_api(
         self, route: Route, path: dict[str, str], request: HttpRequest, request_id: str
@@ -247,10 +249,11 @@ class Sandbox:
             self.before_handler(call)
         try:
             with self.store.lock:
+                self.store.begin_changes()
                 try:
                     result = route.handler(call)
                 finally:
-                    self._note_change(route)
+                    self._note_changes(route)
                 rendered = expand(
                     result, call.params.get("expand", []), self.store, self.router.includers
                 )
@@ -261,11 +264,10 @@ class Sandbox:
             logger.exception("handler failed: %s %s", route.method, route.template)
             return _error_response(_UNKNOWN_ERROR)
 
-    def _note_change(self, route: Route) -> None:
-        """Handlers change objects in place; any write request may have, even one that
-        answers an error (a decline), so the persister learns it here."""
-        if route.method != "GET":
-            self.store.touch()
+    def _note_changes(self, route: Route) -> None:
+        """Handlers change objects in place: what a write request was handed counts as
+        changed, even when it answers an error (a decline records the attempt first)."""
+        self.store.end_changes(wrote=route.method != "GET")
 
     def _authenticate(self, headers: Headers) -> None:
         key = _api_key(headers.get("Authorization") or "")
