@@ -44,8 +44,9 @@ API_VERSION = _ApiVersion.CURRENT
 """The SDK's pinned version: what events carry and what answers without `Stripe-Version` use."""
 _UNKNOWN_ERROR = errors.StripeError(500, "An unknown error occurred.", error_type="api_error")
 SECRET_KEY_PREFIX = "sk_test_"
-API_VERSION_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
-"""`2023-10-16` (what mobile SDKs ask for) or a named release such as `2026-08-26.dahlia`."""
+API_VERSION_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?(; ?[a-z_]+=v\d+)*")
+"""`2023-10-16` (what mobile SDKs ask for) or a named release such as `2026-08-26.dahlia`,
+optionally with preview flags (`; checkout_server_update_beta=v1`)."""
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
