@@ -33,7 +33,9 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument(
-        "--data", type=Path, help="JSON file keeping the state across restarts (default: memory)"
+        "--data",
+        type=Path,
+        help="SQLite file keeping the state across restarts (default: memory)",
     )
     parser.add_argument(
         "--webhook-retry-schedule",

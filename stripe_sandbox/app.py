@@ -44,8 +44,9 @@ API_VERSION = _ApiVersion.CURRENT
 """The SDK's pinned version: what events carry and what answers without `Stripe-Version` use."""
 _UNKNOWN_ERROR = errors.StripeError(500, "An unknown error occurred.", error_type="api_error")
 SECRET_KEY_PREFIX = "sk_test_"
-API_VERSION_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
-"""`2023-10-16` (what mobile SDKs ask for) or a named release such as `2026-08-26.dahlia`."""
+API_VERSION_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?(; ?[a-z_]+=v\d+)*")
+"""`2023-10-16` (what mobile SDKs ask for) or a named release such as `2026-08-26.dahlia`,
+optionally with preview flags (`; checkout_server_update_beta=v1`)."""
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
@@ -191,10 +192,12 @@ class Sandbox:
         if not route.locked:
             return _json_response(200, route.handler(call))
         with self.store.lock:
+            self.store.begin_changes()
             try:
-                return _json_response(200, route.handler(call))
+                result = route.handler(call)
             finally:
-                self._note_change(route)
+                self._note_changes(route)
+            return _json_response(200, result)
 
     def _run_api(
         self, route: Route, path: dict[str, str], request: HttpRequest, request_id: str
@@ -247,10 +250,11 @@ class Sandbox:
             self.before_handler(call)
         try:
             with self.store.lock:
+                self.store.begin_changes()
                 try:
                     result = route.handler(call)
                 finally:
-                    self._note_change(route)
+                    self._note_changes(route)
                 rendered = expand(
                     result, call.params.get("expand", []), self.store, self.router.includers
                 )
@@ -261,11 +265,10 @@ class Sandbox:
             logger.exception("handler failed: %s %s", route.method, route.template)
             return _error_response(_UNKNOWN_ERROR)
 
-    def _note_change(self, route: Route) -> None:
-        """Handlers change objects in place; any write request may have, even one that
-        answers an error (a decline), so the persister learns it here."""
-        if route.method != "GET":
-            self.store.touch()
+    def _note_changes(self, route: Route) -> None:
+        """Handlers change objects in place: what a write request was handed counts as
+        changed, even when it answers an error (a decline records the attempt first)."""
+        self.store.end_changes(wrote=route.method != "GET")
 
     def _authenticate(self, headers: Headers) -> None:
         key = _api_key(headers.get("Authorization") or "")

@@ -40,7 +40,12 @@ def _required(call: Call, name: str, kind: type | tuple[type, ...]) -> Any:
 
 @router.get("/_sandbox/health")
 def health(call: Call) -> JsonObject:
-    return {"status": "ok", "account": platform_account(call)["id"], "now": call.now()}
+    return {
+        "status": "ok",
+        "account": platform_account(call)["id"],
+        "now": call.now(),
+        "objects": call.store.counts(),
+    }
 
 
 @router.post("/_sandbox/reset", locked=False)

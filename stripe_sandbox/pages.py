@@ -12,7 +12,7 @@ import html
 import json
 from pathlib import Path
 
-from stripe_sandbox import errors
+from stripe_sandbox import currencies, errors
 from stripe_sandbox.routing import Call, Page, Router
 
 router = Router()
@@ -41,7 +41,11 @@ def _boot(function: str, argument: object) -> str:
 
 @router.page("/v3/")
 def stripe_js(call: Call) -> Page:
-    script = _asset("stripe.js").replace("__SANDBOX_ORIGIN__", call.base_url)
+    script = (
+        _asset("stripe.js")
+        .replace("__SANDBOX_ORIGIN__", call.base_url)
+        .replace('"__CURRENCY_DECIMALS__"', json.dumps(currencies.decimals_table()))
+    )
     return Page(script, content_type="application/javascript; charset=utf-8")
 
 

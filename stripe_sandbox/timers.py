@@ -90,9 +90,10 @@ class Timers:
             with self._store.lock:
                 if pending.generation != self._generation:
                     continue
+                self._store.begin_changes()
                 try:
                     pending.job()
                 except Exception:
                     logger.exception("a scheduled job failed")
                 finally:
-                    self._store.touch()
+                    self._store.end_changes(wrote=True)

@@ -271,7 +271,7 @@ class WebhookDispatcher:
             self._record(attempt)
             if attempt.succeeded:
                 event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
-                self._store.touch()
+                self._store.mark_changed(event["id"])
                 return
         if due.attempt <= len(self._retry_schedule):
             delay = self._retry_schedule[due.attempt - 1]

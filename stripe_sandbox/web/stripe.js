@@ -15,6 +15,8 @@
 
   const SANDBOX = "__SANDBOX_ORIGIN__";
   const DEFAULT_CARD = "4242 4242 4242 4242";
+  /* Currencies whose minor unit is not a hundredth (JPY: 0, KWD: 3), from the sandbox. */
+  const CURRENCY_DECIMALS = "__CURRENCY_DECIMALS__";
 
   async function control(method, path, body) {
     const response = await fetch(SANDBOX + path, {
@@ -41,8 +43,27 @@
     return found;
   }
 
-  function money(amount, currency) {
-    return (amount / 100).toFixed(2) + " " + String(currency || "").toUpperCase();
+  /* An amount in Stripe's minor units, in the currency's own format for the shopper's locale
+   * (the session's, else the browser's): 4900 usd is "$49.00", 3000 jpy is "¥3,000". */
+  function money(amount, currency, locale) {
+    const code = String(currency || "").toLowerCase();
+    const decimals = code in CURRENCY_DECIMALS ? CURRENCY_DECIMALS[code] : 2;
+    const value = amount / 10 ** decimals;
+    const options = {
+      style: "currency",
+      currency: code.toUpperCase(),
+      minimumFractionDigits: decimals,
+      maximumFractionDigits: decimals,
+    };
+    for (const tag of [locale, navigator.language, "en-US"]) {
+      if (!tag || tag === "auto") continue;
+      try {
+        return new Intl.NumberFormat(tag, options).format(value);
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+      }
+    }
+    return value.toFixed(decimals) + " " + code.toUpperCase();
   }
 
   function withQuery(url, params) {
@@ -114,14 +135,19 @@
         element(
           "li",
           {},
-          `${item.description} × ${item.quantity}: ${money(item.amount_total, item.currency)}`,
+          `${item.description} × ${item.quantity}: ` +
+            money(item.amount_total, item.currency, session.locale),
         ),
       ),
     );
     container.append(list);
     if (session.amount_total !== null) {
       container.append(
-        element("p", { id: "total" }, "Total: " + money(session.amount_total, session.currency)),
+        element(
+          "p",
+          { id: "total" },
+          "Total: " + money(session.amount_total, session.currency, session.locale),
+        ),
       );
     }
     const form = element("form", { id: "checkout-form" });

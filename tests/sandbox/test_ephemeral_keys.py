@@ -60,7 +60,7 @@ def test_the_mobile_sdks_version_is_honoured(client, raw) -> None:
     assert response.body["secret"].startswith("ek_test_")
 
 
-@pytest.mark.parametrize("version", ["latest", "2023-13", "2023-10-16; drop"])
+@pytest.mark.parametrize("version", ["latest", "2023-13", "2023-10-16; drop table"])
 def test_a_malformed_version_is_refused(client, raw, version) -> None:
     customer = client.v1.customers.create()
 
@@ -73,3 +73,17 @@ def test_a_malformed_version_is_refused(client, raw, version) -> None:
 
     assert response.status == 400
     assert response.body["error"]["message"].startswith("Invalid Stripe API version")
+
+
+def test_a_version_with_a_preview_flag_is_accepted(client, raw) -> None:
+    customer = client.v1.customers.create()
+    version = "2026-08-26.dahlia; custom_checkout_beta=v1"
+
+    response = raw(
+        "POST",
+        "/v1/ephemeral_keys",
+        body=f"customer={customer.id}",
+        headers={"Stripe-Version": version},
+    )
+
+    assert (response.status, response.headers["Stripe-Version"]) == (200, version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from http.client import HTTPConnection
 from urllib.parse import urlsplit
 
@@ -106,3 +107,12 @@ def test_the_browser_confirm_route_checks_the_client_secret(client, raw) -> None
     assert right.status == 200
     assert right.body["status"] == "succeeded"
     assert isinstance(client.v1.payment_intents.retrieve(intent.id), stripe.PaymentIntent)
+
+
+def test_the_stripe_js_stand_in_knows_each_currencys_decimals(sandbox) -> None:
+    status, _, script = get(sandbox, "/v3/")
+
+    table = json.loads(script.split("const CURRENCY_DECIMALS = ", 1)[1].split(";", 1)[0])
+    assert status == 200
+    assert (table["jpy"], table["kwd"]) == (0, 3)
+    assert "usd" not in table

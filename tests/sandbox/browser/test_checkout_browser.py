@@ -34,7 +34,7 @@ def test_hosted_checkout_pays_and_lands_on_the_success_url(
 
     page.goto(str(session.url))
     expect(page.locator("#line-items")).to_contain_text("Django course")
-    expect(page.locator("#total")).to_contain_text("49.00 USD")
+    expect(page.locator("#total")).to_have_text("Total: $49.00")
     expect(page.locator("#card-number")).to_have_value("4242 4242 4242 4242")
     page.click("#pay")
 
@@ -112,7 +112,7 @@ def test_embedded_checkout_pays_and_returns_to_the_return_url(
     merchant.pages["/checkout"] = embedded_page(sandbox.url, str(session.client_secret))
 
     page.goto(f"{merchant.url}/checkout")
-    expect(page.locator("#total")).to_contain_text("98.00 USD")
+    expect(page.locator("#total")).to_have_text("Total: $98.00")
     page.click("#pay")
 
     page.wait_for_url(re.compile(re.escape(f"{merchant.url}/success")))
@@ -132,3 +132,87 @@ def test_an_expired_session_says_so(
     page.goto(url)
 
     expect(page.locator("#expired")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit_amount", "shown"),
+    [
+        ("usd", 4900, "$49.00"),
+        ("jpy", 3000, "¥3,000"),
+        ("eur", 1999, "€19.99"),
+        ("kwd", 5120, "KWD\u00a05.120"),
+    ],
+)
+def test_the_hosted_page_shows_amounts_in_the_currencys_own_format(
+    client: stripe.StripeClient, merchant: MerchantSite, page: Page, currency, unit_amount, shown
+) -> None:
+    params = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": unit_amount,
+                    "product_data": {"name": "Course"},
+                },
+            }
+        ],
+        "success_url": f"{merchant.url}/success",
+    }
+    session = client.v1.checkout.sessions.create(cast(SessionCreateParams, params))
+
+    page.goto(str(session.url))
+
+    expect(page.locator("#total")).to_have_text(f"Total: {shown}")
+    expect(page.locator("#line-items")).to_have_text(f"Course \u00d7 1: {shown}")
+
+
+def test_the_embedded_page_shows_a_zero_decimal_price_whole(
+    client: stripe.StripeClient, merchant: MerchantSite, page: Page, sandbox
+) -> None:
+    params = {
+        "mode": "payment",
+        "ui_mode": "embedded_page",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": "jpy",
+                    "unit_amount": 3000,
+                    "product_data": {"name": "Course"},
+                },
+                "quantity": 2,
+            }
+        ],
+        "return_url": f"{merchant.url}/success",
+    }
+    session = client.v1.checkout.sessions.create(cast(SessionCreateParams, params))
+    merchant.pages["/checkout"] = embedded_page(sandbox.url, str(session.client_secret))
+
+    page.goto(f"{merchant.url}/checkout")
+
+    expect(page.locator("#total")).to_have_text("Total: ¥6,000")
+    expect(page.locator("#line-items")).to_contain_text("Course \u00d7 2: ¥6,000")
+
+
+def test_the_sessions_locale_formats_the_amount(
+    client: stripe.StripeClient, merchant: MerchantSite, page: Page
+) -> None:
+    params = {
+        "mode": "payment",
+        "locale": "de",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": "eur",
+                    "unit_amount": 123456,
+                    "product_data": {"name": "Kurs"},
+                },
+            }
+        ],
+        "success_url": f"{merchant.url}/success",
+    }
+    session = client.v1.checkout.sessions.create(cast(SessionCreateParams, params))
+
+    page.goto(str(session.url))
+
+    expect(page.locator("#total")).to_have_text("Total: 1.234,56\u00a0€")
