@@ -31,7 +31,7 @@ from stripe_sandbox.routing import Call, JsonObject, Router
 from stripe_sandbox.store import Store, random_token
 
 SESSION = Resource(stripe.checkout.Session, "cs_test_", 58, includable=frozenset({"line_items"}))
-LINE_ITEM = Resource(stripe.LineItem, "li_", 24)
+LINE_ITEM = Resource(stripe.LineItem, "li_", 24, includable=frozenset({"discounts", "taxes"}))
 router = Router((SESSION, LINE_ITEM))
 
 SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
@@ -339,6 +339,12 @@ def _line_items_field(store: Store, session: JsonObject) -> JsonObject:
     return shapes.list_object(
         f"/v1/checkout/sessions/{session['id']}/line_items", line_items(store, session["id"])
     )
+
+
+# A line item's discounts and taxes come only when expanded (dj-stripe asks for
+# `line_items.data.discounts`); the sandbox has neither, so they are empty lists.
+router.includable("item", "discounts")(lambda store, item: [])
+router.includable("item", "taxes")(lambda store, item: [])
 
 
 Completer = Callable[[Call, JsonObject, JsonObject], None]

@@ -39,21 +39,6 @@ def client_for(user) -> APIClient:
     return client
 
 
-SANDBOX_CANNOT_EXPAND = "line_items.data.discounts"
-
-
-@pytest.fixture(name="session_expand_within_sandbox")
-def _session_expand_within_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
-    """dj-stripe re-fetches a Checkout Session with `expand[]=line_items.data.discounts`, which
-    Stripe accepts and the sandbox refuses (400 "cannot be expanded"), so every
-    `checkout.session.*` webhook would answer 500. Until the sandbox includes line items'
-    `discounts`, tests that process those events ask dj-stripe for the rest only."""
-    from djstripe.models import Session
-
-    fields = [field for field in Session.expand_fields if field != SANDBOX_CANNOT_EXPAND]
-    monkeypatch.setattr(Session, "expand_fields", fields)
-
-
 @pytest.fixture(name="live_webhooks")
 def _live_webhooks(sandbox, live_server):
     """The sandbox delivers every event to this test's server, as Stripe would."""

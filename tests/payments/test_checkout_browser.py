@@ -13,7 +13,6 @@ from payments.models import Payment
 from tests.factories import CourseFactory, UserFactory
 from tests.payments.live_stripe import (  # noqa: F401
     _live_webhooks,
-    _session_expand_within_sandbox,
     client_for,
     wait_for,
 )
@@ -28,7 +27,6 @@ from tests.sandbox.browser.conftest import (  # noqa: F401
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("session_expand_within_sandbox"),
 ]
 
 

@@ -12,15 +12,12 @@ from tests.factories import CourseFactory, UserFactory
 from tests.payments.live_stripe import (  # noqa: F401
     _endpoint,
     _live_webhooks,
-    _session_expand_within_sandbox,
     client_for,
     events_about,
     signed_post,
     stripe_api,
     wait_for,
 )
-
-pytestmark = pytest.mark.usefixtures("session_expand_within_sandbox")
 
 
 def open_session(learner, course, ui_mode: str = "hosted") -> dict:

@@ -117,6 +117,20 @@ def test_line_items_list_and_expand(client) -> None:
     assert "line_items" not in client.v1.checkout.sessions.retrieve(session.id)
 
 
+def test_line_item_discounts_and_taxes_come_only_when_expanded(client) -> None:
+    """dj-stripe re-fetches a session with `expand[]=line_items.data.discounts`."""
+    session = create_session(client)
+
+    plain = client.v1.checkout.sessions.retrieve(session.id, {"expand": ["line_items"]})
+    expanded = client.v1.checkout.sessions.retrieve(
+        session.id, {"expand": ["line_items.data.discounts", "line_items.data.taxes"]}
+    )
+
+    assert "discounts" not in plain.to_dict()["line_items"]["data"][0]
+    item = expanded.to_dict()["line_items"]["data"][0]
+    assert (item["discounts"], item["taxes"]) == ([], [])
+
+
 def test_expires_at_must_be_30_minutes_to_24_hours_ahead(client) -> None:
     now = client.v1.customers.create().created
     for expires_at in (now + 60, now + 25 * 3600):
