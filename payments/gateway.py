@@ -265,6 +265,21 @@ class PaymentGateway(Protocol):
         """Intents created since `created_since` (Unix time), a page at a time (one call)."""
         ...
 
+    def checkout_session_list(
+        self, *, created_since: int, starting_after: str
+    ) -> Page[CheckoutState]:
+        """Checkout Sessions created since `created_since`, a page at a time (one call)."""
+        ...
+
+    def refund_list_since(self, *, created_since: int, starting_after: str) -> Page[RefundState]:
+        """Refunds created since `created_since` (ours and any made elsewhere), a page at a
+        time (one call)."""
+        ...
+
+    def dispute_list(self, *, created_since: int, starting_after: str) -> Page[DisputeState]:
+        """Disputes created since `created_since`, a page at a time (one call)."""
+        ...
+
     def event_list_undelivered(
         self, *, created_since: int, starting_after: str
     ) -> Page["StripeEvent"]:

@@ -9,9 +9,9 @@ logged 500. Every call and retry fits in the current request's budget (`config.d
 import functools
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import stripe
 from django.conf import settings
@@ -42,6 +42,7 @@ from payments.gateway import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RESERVE_SECONDS = 0.2
 """Kept out of every budget for our own work after the last Stripe answer."""
@@ -298,6 +299,28 @@ def dispute_state(dispute: Mapping[str, Any]) -> DisputeState:
     )
 
 
+def _listed(
+    list_call: Callable[..., Any],
+    mapper: Callable[[Mapping[str, Any]], T],
+    created_since: int,
+    starting_after: str,
+    **filters: Any,
+) -> Page[T]:
+    """One page of a Stripe list created since `created_since`, each item mapped."""
+    params: dict[str, Any] = {"created": {"gte": created_since}, "limit": LIST_PAGE, **filters}
+    if starting_after:
+        params["starting_after"] = starting_after
+    with _translated_errors():
+        page = list_call(params=params)
+    return Page([mapper(item.to_dict()) for item in page.data], has_more=page.has_more)
+
+
+def _as_sent(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """An object as Stripe sent it over the wire: the SDK turns decimal strings into `Decimal`,
+    which a webhook body never holds."""
+    return cast(dict[str, Any], json.loads(json.dumps(obj, default=str)))
+
+
 def _declined_intent(exc: stripe.CardError) -> IntentState:
     json_body = cast(dict[str, Any], exc.json_body or {})
     body: dict[str, Any] = json_body.get("error") or {}
@@ -452,26 +475,31 @@ class StripeGateway:
         return None
 
     def payment_intent_list(self, *, created_since: int, starting_after: str) -> Page[IntentState]:
-        params: dict[str, Any] = {"created": {"gte": created_since}, "limit": LIST_PAGE}
-        if starting_after:
-            params["starting_after"] = starting_after
-        with _translated_errors():
-            page = client().v1.payment_intents.list(params=params)  # type: ignore[arg-type]
-        return Page([intent_state(i.to_dict()) for i in page.data], has_more=page.has_more)
+        intents = client().v1.payment_intents
+        return _listed(intents.list, intent_state, created_since, starting_after)
+
+    def checkout_session_list(
+        self, *, created_since: int, starting_after: str
+    ) -> Page[CheckoutState]:
+        sessions = client().v1.checkout.sessions
+        return _listed(sessions.list, checkout_state, created_since, starting_after)
+
+    def refund_list_since(self, *, created_since: int, starting_after: str) -> Page[RefundState]:
+        return _listed(client().v1.refunds.list, refund_state, created_since, starting_after)
+
+    def dispute_list(self, *, created_since: int, starting_after: str) -> Page[DisputeState]:
+        return _listed(client().v1.disputes.list, dispute_state, created_since, starting_after)
 
     def event_list_undelivered(
         self, *, created_since: int, starting_after: str
     ) -> Page[StripeEvent]:
-        params: dict[str, Any] = {
-            "created": {"gte": created_since},
-            "delivery_success": False,
-            "limit": LIST_PAGE,
-        }
-        if starting_after:
-            params["starting_after"] = starting_after
-        with _translated_errors():
-            page = client().v1.events.list(params=params)  # type: ignore[arg-type]
-        return Page([StripeEvent(e.id, e.to_dict()) for e in page.data], has_more=page.has_more)
+        return _listed(
+            client().v1.events.list,
+            lambda event: StripeEvent(event["id"], _as_sent(event)),
+            created_since,
+            starting_after,
+            delivery_success=False,
+        )
 
     def refund_create(
         self,

@@ -16,6 +16,7 @@ from payments.gateway import (
     ChargeState,
     CheckoutLine,
     CheckoutState,
+    DisputeState,
     IntentState,
     Page,
     RefundState,
@@ -30,6 +31,7 @@ class FakeGateway:
         self.calls: list[str] = []
         self.intents: dict[str, IntentState] = {}
         self.undelivered: list[StripeEvent] = []
+        self.disputes: list[DisputeState] = []
         self.sessions: dict[str, CheckoutState] = {}
         self.cards: dict[str, CardState] = {}
         self._answers: dict[str, object] = {}
@@ -178,6 +180,20 @@ class FakeGateway:
         if starting_after:
             newest_first = newest_first[[i.id for i in newest_first].index(starting_after) + 1 :]
         return Page(newest_first[:2], has_more=len(newest_first) > 2)
+
+    def checkout_session_list(
+        self, *, created_since: int, starting_after: str
+    ) -> Page[CheckoutState]:
+        self.calls.append("checkout_session_list")
+        return Page(list(reversed(self.sessions.values())), has_more=False)
+
+    def refund_list_since(self, *, created_since: int, starting_after: str) -> Page[RefundState]:
+        self.calls.append("refund_list_since")
+        return Page(list(reversed(self.refunds.refunds.values())), has_more=False)
+
+    def dispute_list(self, *, created_since: int, starting_after: str) -> Page[DisputeState]:
+        self.calls.append("dispute_list")
+        return Page(list(self.disputes), has_more=False)
 
     def event_list_undelivered(
         self, *, created_since: int, starting_after: str

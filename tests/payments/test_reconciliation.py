@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from courses.models import Enrollment
-from payments.gateway import IntentState, StripeEvent
+from payments.gateway import CheckoutState, DisputeState, IntentState, RefundState, StripeEvent
 from payments.models import InboxEvent, Payment, ReconciliationIssue
 from payments.services.reconciliation import stripe_reconcile
 from payments.tasks import stripe_reconcile_task
@@ -144,7 +144,7 @@ def test_intents_that_are_not_ours_are_skipped(fake_gateway) -> None:
 
     report = stripe_reconcile(since=timezone.now(), gateway=fake_gateway, max_calls=10)
 
-    assert (report.intents_checked, report.issues) == (0, [])
+    assert (report.checked["intents"], report.issues) == (0, [])
 
 
 def test_a_run_stops_at_its_call_budget_and_says_so(fake_gateway) -> None:
@@ -175,7 +175,7 @@ def test_the_command_refuses_a_malformed_since() -> None:
 def test_a_naive_since_is_taken_in_the_server_time_zone(sandbox, capsys) -> None:
     reconcile("--since", "2026-11-01T00:00:00")
 
-    assert "0 intents checked" in capsys.readouterr().out
+    assert "checked 0 intents" in capsys.readouterr().out
 
 
 def test_the_periodic_task_reconciles_the_configured_window(fake_gateway, settings) -> None:
@@ -210,7 +210,7 @@ def test_stripes_lists_are_read_page_by_page(sandbox, api_client, monkeypatch, c
 
     assert set(Payment.objects.values_list("status", flat=True)) == {"succeeded"}
     out = capsys.readouterr().out
-    assert "3 intents checked, 3 payments updated" in out
+    assert "checked 3 intents, 0 sessions, 0 refunds, 0 disputes; 3 payments updated" in out
     assert "needs review" not in out
 
 
@@ -222,7 +222,7 @@ def test_a_payment_already_in_step_is_not_counted_as_updated(fake_gateway) -> No
 
     report = stripe_reconcile(since=timezone.now(), gateway=fake_gateway, max_calls=10)
 
-    assert (report.intents_checked, report.payments_updated) == (1, 0)
+    assert (report.checked["intents"], report.payments_updated) == (1, 0)
 
 
 def test_a_malformed_undelivered_event_is_skipped(fake_gateway) -> None:
@@ -252,3 +252,131 @@ def test_the_command_lists_what_needs_review(sandbox, capsys) -> None:
     reconcile()
 
     assert "needs review: unknown_payment: pi_" in capsys.readouterr().out
+
+
+def drop_every_webhook(sandbox) -> None:
+    call_command("stripe_webhook_register", base_url="http://127.0.0.1:9", verbosity=0)
+    sandbox.control("POST", "/_sandbox/webhooks/chaos", {"drop_rate": 1.0})
+
+
+def test_a_checkout_paid_while_webhooks_were_lost_is_settled(sandbox, api_client) -> None:
+    drop_every_webhook(sandbox)
+    learner = UserFactory.create()
+    api_client.force_authenticate(learner)
+    session = api_client.post(
+        "/api/v1/checkout-sessions/", {"course": CourseFactory.create().slug}, format="json"
+    ).json()
+    sandbox.control("POST", f"/_sandbox/checkout/sessions/{session['id']}/complete", {})
+
+    reconcile()
+
+    assert Payment.objects.get().status == "succeeded"
+    assert Enrollment.objects.filter(learner=learner, status="active").count() == 1
+
+
+def test_a_refund_made_at_stripe_while_webhooks_were_lost_is_recorded(sandbox, api_client) -> None:
+    learner = UserFactory.create()
+    api_client.force_authenticate(learner)
+    paid = api_client.post(
+        "/api/v1/payments/",
+        {"course": CourseFactory.create().slug, "payment_method": "pm_card_visa"},
+        format="json",
+    ).json()
+    drop_every_webhook(sandbox)
+    api(sandbox).v1.refunds.create(params={"payment_intent": paid["stripe_payment_intent_id"]})
+
+    reconcile()
+
+    assert Payment.objects.get().status == "refunded"
+    assert not Enrollment.objects.filter(learner=learner, status="active").exists()
+
+
+def test_a_dispute_opened_while_webhooks_were_lost_is_recorded(sandbox, api_client) -> None:
+    learner = UserFactory.create()
+    api_client.force_authenticate(learner)
+    drop_every_webhook(sandbox)
+    api_client.post(
+        "/api/v1/payments/",
+        {"course": CourseFactory.create().slug, "payment_method": "pm_card_createDispute"},
+        format="json",
+    )
+    sandbox.control("POST", "/_sandbox/clock/advance", {"seconds": 5})
+
+    reconcile()
+
+    payment = Payment.objects.get()
+    assert payment.status == "succeeded"
+    assert payment.disputes.count() == 1
+    assert Enrollment.objects.get(payment=payment).status == "suspended"
+
+
+def test_a_session_or_refund_naming_a_payment_we_lack_is_reported(fake_gateway) -> None:
+    ghost = "00000000-0000-0000-0000-0000000000cc"
+    fake_gateway.sessions["cs_ghost"] = CheckoutState(
+        id="cs_ghost",
+        status="complete",
+        payment_status="paid",
+        metadata={"coursepay_payment_id": ghost},
+        expires_at=0,
+    )
+    fake_gateway.refunds.refunds["re_ghost"] = RefundState(
+        id="re_ghost",
+        status="succeeded",
+        amount=100,
+        currency="usd",
+        payment_intent_id="pi_ghost",
+        charge_id="",
+        reason="",
+        metadata={"coursepay_payment_id": ghost},
+    )
+
+    report = stripe_reconcile(since=timezone.now(), gateway=fake_gateway, max_calls=10)
+
+    assert sorted(report.issues) == ["unknown_payment: cs_ghost", "unknown_payment: re_ghost"]
+
+
+def test_a_checkout_that_expired_while_webhooks_were_lost_cancels_its_payment(
+    sandbox, api_client, capsys
+) -> None:
+    drop_every_webhook(sandbox)
+    api_client.force_authenticate(UserFactory.create())
+    session = api_client.post(
+        "/api/v1/checkout-sessions/", {"course": CourseFactory.create().slug}, format="json"
+    ).json()
+    sandbox.control("POST", f"/_sandbox/checkout/sessions/{session['id']}/expire", {})
+
+    reconcile()
+
+    assert Payment.objects.get().status == "canceled"
+    assert "1 sessions" in capsys.readouterr().out
+
+
+def test_objects_that_are_not_ours_are_skipped(fake_gateway) -> None:
+    fake_gateway.sessions["cs_other"] = CheckoutState(
+        id="cs_other", status="complete", payment_status="paid", metadata={}, expires_at=0
+    )
+    fake_gateway.refunds.refunds["re_other"] = RefundState(
+        id="re_other",
+        status="succeeded",
+        amount=100,
+        currency="usd",
+        payment_intent_id="pi_other",
+        charge_id="",
+        reason="",
+        metadata={},
+    )
+    fake_gateway.disputes.append(
+        DisputeState(
+            id="dp_other",
+            status="needs_response",
+            amount=100,
+            currency="usd",
+            charge_id="ch_other",
+            payment_intent_id="pi_other",
+            reason="fraudulent",
+        )
+    )
+
+    report = stripe_reconcile(since=timezone.now(), gateway=fake_gateway, max_calls=10)
+
+    assert (sum(report.checked.values()), report.issues) == (0, [])
