@@ -36,9 +36,6 @@ from payments.models import InboxEvent
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-BACKOFF_BASE_SECONDS = 5.0
-BACKOFF_CAP_SECONDS = 1800.0
-"""Below the broker's visibility timeout, so a delayed retry is never delivered twice."""
 SWEEP_AFTER = timedelta(seconds=60)
 """A pending event this old was not picked up (a lost enqueue, a dead worker): enqueue it."""
 SWEEP_BATCH = 500
@@ -124,7 +121,7 @@ def _well_formed(event: Mapping[str, Any]) -> bool:
 
 
 def _enqueue(object_id: str, *, countdown: float = 0) -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if inbox_process_lane_task.app.conf.task_always_eager:
         # No broker (`make run`, tests): process now, in the caller, as dj-stripe did. Not as an
         # eager task: the receipt chain it may start cannot run eagerly inside another task.
         if not countdown:  # a retry that is not due yet waits for the sweep or a person
@@ -186,7 +183,11 @@ def _process(event: InboxEvent) -> None:
 
 
 def _backoff(attempts: int) -> float:
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+    """Exponential from `WEBHOOK_RETRY_BASE_SECONDS`, capped at `WEBHOOK_RETRY_MAX_SECONDS`
+    (below the broker's visibility timeout, so a delayed retry is never delivered twice), with
+    jitter so that retries of one outage do not arrive together."""
+    cap = settings.WEBHOOK_RETRY_MAX_SECONDS
+    ceiling = min(cap, settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not secrecy)
 
 

@@ -4,7 +4,7 @@ Tests that use it need Redis (mark them `redis`) and committed data (`transactio
 worker is another process with its own database connections. While one runs, this process
 publishes to Redis instead of running tasks eagerly. Usage:
 
-    from tests.celery_worker import celery_worker  # noqa: F401  (a fixture)
+    # `celery_worker` is a fixture of every test (tests/conftest.py).
 
     @pytest.mark.redis
     @pytest.mark.django_db(transaction=True)

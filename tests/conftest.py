@@ -9,8 +9,10 @@ from rest_framework.test import APIClient
 
 from payments.gateway import _gateway, get_gateway
 from stripe_sandbox.testing import RunningSandbox, start_sandbox
+from tests.celery_worker import celery_worker  # noqa: F401 (a fixture: real Celery workers)
 from tests.factories import UserFactory
 from tests.payments.fakes import FakeGateway
+from tests.receipts.support import SmtpSink
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -86,3 +88,11 @@ def fake_gateway(settings) -> Iterator[FakeGateway]:
     assert isinstance(gateway, FakeGateway)
     yield gateway
     _gateway.cache_clear()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """An SMTP server on loopback that records what it accepts (and can fail or stall)."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

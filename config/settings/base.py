@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("RECONCILE_INTERVAL_SECONDS", default=600.0),
     },
 }
+# A webhook event that fails is retried after BASE, 2xBASE... seconds, at most MAX (below the
+# broker's visibility timeout), then left failed for a person after 10 attempts.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=5.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=1800.0)
 # Reconciliation looks back this far (Stripe retries deliveries for three days) and makes at most
 # this many Stripe calls a run (a page of 100 objects each).
 RECONCILE_WINDOW_HOURS = env.int("RECONCILE_WINDOW_HOURS", default=72)

@@ -25,7 +25,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "test-media")
 # Off outside tests/receipts (its conftest turns it on): an eager receipt chain started by a
 # webhook in a live-server thread outlives its test and races the database flush after it.
-RECEIPTS_ON_PAYMENT_SUCCESS = False
+RECEIPTS_ON_PAYMENT_SUCCESS = env.bool("RECEIPTS_ON_PAYMENT_SUCCESS", default=False)
 ADMINS = [("Payments team", "payments-team@coursepay.test")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

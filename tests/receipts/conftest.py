@@ -3,15 +3,7 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 
-from tests.celery_worker import celery_worker  # noqa: F401 (a fixture)
 from tests.receipts.support import SmtpSink
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture
