@@ -491,3 +491,32 @@ class DisputeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class PaymentRollup(models.Model):
+    """Payments summed per day of creation (UTC), currency, course and status.
+
+    Kept in the same transaction as every change of a payment's status or amounts (by
+    `payments.rollups`, called from `payments.transitions`), so that the back office reads the
+    totals and counts of a million payments from a few thousand rows. `manage.py
+    rollups_rebuild` recomputes them from the ledger.
+    """
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    course_id = models.IntegerField(help_text="The course bought; 0 for a payment of no course.")
+    status = models.CharField(max_length=20, choices=PaymentStatus.choices)
+    count = models.BigIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+    refunded = models.BigIntegerField(default=0)
+    lost = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("day", "currency", "course_id", "status"), name="one_rollup_per_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency} course {self.course_id} {self.status}: {self.count}"

@@ -12,6 +12,7 @@ from courses.models import Course
 from payments.models import (
     CheckoutSession,
     Payment,
+    PaymentRollup,
     PaymentStatus,
     Refund,
     RefundStatus,
@@ -104,6 +105,49 @@ def payment_totals_by_currency(*, payments: QuerySet[Payment]) -> list[CurrencyT
         CurrencyTotals(row["currency"], row["count"], row["gross"], row["refunded"], row["lost"])
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """A filter of payments that the running totals can answer: status, currency, course, and
+    whole UTC days of creation (`created_from` included, `created_before` excluded)."""
+
+    status: str = ""
+    currency: str = ""
+    course_id: int | None = None
+    created_from: date | None = None
+    created_before: date | None = None
+
+
+def payment_count_and_totals(*, ledger: LedgerFilter) -> tuple[int, list[CurrencyTotals]]:
+    """How many payments match, and their totals per currency, read from the running totals
+    (`PaymentRollup`) rather than the payments: a few thousand rows at a million payments."""
+    rows = PaymentRollup.objects.all()
+    if ledger.status:
+        rows = rows.filter(status=ledger.status)
+    if ledger.currency:
+        rows = rows.filter(currency=ledger.currency)
+    if ledger.course_id is not None:
+        rows = rows.filter(course_id=ledger.course_id)
+    if ledger.created_from is not None:
+        rows = rows.filter(day__gte=ledger.created_from)
+    if ledger.created_before is not None:
+        rows = rows.filter(day__lt=ledger.created_before)
+    count = rows.aggregate(total=Sum("count"))["total"] or 0
+    per_currency = (
+        rows.filter(status__in=CAPTURED_STATUSES)
+        .values("currency")
+        .annotate(
+            payments=Sum("count"), gross=Sum("amount"), back=Sum("refunded"), gone=Sum("lost")
+        )
+        .order_by("currency")
+    )
+    totals = [
+        CurrencyTotals(r["currency"], r["payments"], r["gross"], r["back"], r["gone"])
+        for r in per_currency
+        if r["payments"]
+    ]
+    return count, totals
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from courses.services import enrollment_grant, enrollment_restore, enrollment_re
 from payments.gateway import IntentState
 from payments.models import Payment, PaymentEvent
 from payments.models import PaymentStatus as S
+from payments.rollups import rollup_add, rollup_track
 from payments.signals import payment_succeeded
 
 ALLOWED: dict[str, frozenset[str]] = {
@@ -127,6 +128,7 @@ def payment_open(*, learner_id: int, course: Course, actor: Actor) -> Payment:
         currency=course.currency,
         description=course.title,
     )
+    rollup_add(payment)
     _audit(payment, from_status="", actor=actor, detail={})
     return payment
 
@@ -176,12 +178,13 @@ def _move(
     changes: Mapping[str, Any] | None,
 ) -> None:
     old = payment.status
-    for name, value in (changes or {}).items():
-        setattr(payment, name, value)
-    payment.status = to
-    if to == S.SUCCEEDED:
-        payment.paid_at = payment.paid_at or timezone.now()
-    payment.save()
+    with rollup_track(payment):
+        for name, value in (changes or {}).items():
+            setattr(payment, name, value)
+        payment.status = to
+        if to == S.SUCCEEDED:
+            payment.paid_at = payment.paid_at or timezone.now()
+        payment.save()
     _audit(payment, from_status=old, actor=actor, detail=detail or {})
     if to == S.SUCCEEDED and old not in REFUND_REVERSALS:  # first success, not a reversal
         enrollment_grant(

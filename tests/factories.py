@@ -5,6 +5,7 @@ import factory
 from accounts.models import User
 from courses.models import Course
 from payments.models import Payment
+from payments.rollups import rollup_add
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -43,3 +44,11 @@ class PaymentFactory(factory.django.DjangoModelFactory[Payment]):
     currency = factory.SelfAttribute("course.currency")
     status = "succeeded"
     stripe_payment_intent_id = factory.Sequence(lambda n: f"pi_test{n:020d}")
+
+    @classmethod
+    def _create(cls, model_class: type[Payment], *args: Any, **kwargs: Any) -> Payment:
+        """A payment as the ledger holds it: counted in the running totals, as
+        `payments.transitions.payment_open` counts every real one."""
+        payment = super()._create(model_class, *args, **kwargs)
+        rollup_add(payment)
+        return payment

@@ -16,6 +16,7 @@ from courses.models import Enrollment
 from courses.services import enrollment_restore, enrollment_revoke, enrollment_suspend
 from payments.gateway import DisputeState
 from payments.models import Dispute, DisputeEvent, DisputeOutcome, Payment
+from payments.rollups import rollup_track
 from payments.transitions import Actor
 
 logger = logging.getLogger(__name__)
@@ -82,8 +83,9 @@ def _closed(row: Dispute, payment: Payment, old: str, status: str, actor: Actor)
         enrollment_restore(payment_id=payment.pk, from_status=Enrollment.Status.SUSPENDED)
     else:
         enrollment_revoke(payment_id=payment.pk)
-        payment.amount_lost_to_disputes += row.amount
-        payment.save(update_fields=["amount_lost_to_disputes", "updated"])
+        with rollup_track(payment):
+            payment.amount_lost_to_disputes += row.amount
+            payment.save(update_fields=["amount_lost_to_disputes", "updated"])
     _audit(row, old, actor, detail={"outcome": outcome})
 
 

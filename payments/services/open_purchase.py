@@ -11,11 +11,12 @@ paid payment returned (the learner owns the course); if it is processing, the re
 with 409 until it settles. A learner who owns the course gets 409 (`AlreadyEnrolled`).
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 
 from accounts.models import User
 from courses.models import Course, Enrollment
@@ -88,32 +89,45 @@ def payment_retire(*, payment: Payment, gateway: PaymentGateway) -> Payment:
 def _open_or_reuse(
     *, learner: User, course_slug: str, on_open: Callable[[Payment], object]
 ) -> tuple[Payment, bool]:
-    with transaction.atomic():
-        # One purchase decision at a time per learner: concurrent requests queue here.
-        User.objects.select_for_update(no_key=True).filter(pk=learner.pk).values_list("pk").get()
-        owned = Enrollment.objects.filter(
-            learner=learner, course=OuterRef("pk"), status=Enrollment.Status.ACTIVE
+    """The learner's unsettled payment for the course, or a new one. Two requests racing to
+    open one meet at the database's one-open-payment constraint: the loser reuses the winner's."""
+    course, unsettled_id = _course_for_sale(learner=learner, course_slug=course_slug)
+    if unsettled_id is None:
+        try:
+            with transaction.atomic():
+                payment = transitions.payment_open(
+                    learner_id=learner.pk, course=course, actor=transitions.API
+                )
+                on_open(payment)
+                return payment, True
+        except IntegrityError:
+            course, unsettled_id = _course_for_sale(learner=learner, course_slug=course_slug)
+            if unsettled_id is None:
+                raise  # not the race the constraint is there for: our bug
+    unsettled = Payment.objects.get(pk=unsettled_id)
+    unsettled.course = course
+    return unsettled, False
+
+
+def _course_for_sale(*, learner: User, course_slug: str) -> tuple[Course, uuid.UUID | None]:
+    """The course for sale and the learner's unsettled payment of it (its id), in one query;
+    `CourseUnavailable`, or `AlreadyEnrolled` if the learner owns it."""
+    mine = {"learner": learner, "course": OuterRef("pk")}
+    course = (
+        Course.objects.filter(slug=course_slug, active=True)
+        .annotate(
+            owned=Exists(Enrollment.objects.filter(**mine, status=Enrollment.Status.ACTIVE)),
+            unsettled_id=Subquery(
+                Payment.objects.filter(**mine, status__in=UNSETTLED_STATUSES).values("pk")[:1]
+            ),
         )
-        course = (
-            Course.objects.filter(slug=course_slug, active=True)
-            .annotate(owned=Exists(owned))
-            .first()
-        )
-        if course is None:
-            raise CourseUnavailable(course_slug)
-        if course.owned:
-            raise AlreadyEnrolled()
-        unsettled = Payment.objects.filter(
-            learner=learner, course=course, status__in=UNSETTLED_STATUSES
-        ).first()
-        if unsettled:
-            unsettled.course = course
-            return unsettled, False
-        payment = transitions.payment_open(
-            learner_id=learner.pk, course=course, actor=transitions.API
-        )
-        on_open(payment)
-        return payment, True
+        .first()
+    )
+    if course is None:
+        raise CourseUnavailable(course_slug)
+    if course.owned:
+        raise AlreadyEnrolled()
+    return course, course.unsettled_id
 
 
 def _price_changed_since_opened(payment: Payment) -> bool:

@@ -220,3 +220,44 @@ def test_a_quote_paid_while_it_was_being_retired_keeps_the_course(fake_gateway) 
         )
 
     assert Payment.objects.get(pk=stale.pk).status == "succeeded"
+
+
+def test_a_purchase_racing_another_for_the_same_course_reuses_its_payment(
+    fake_gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from payments.services import open_purchase
+
+    learner, course = UserFactory.create(), CourseFactory.create()
+    theirs = PaymentFactory.create(learner=learner, course=course, status="pending")
+    real_read = open_purchase._course_for_sale
+
+    def read_before_they_committed(**kwargs):  # the first read misses the other's payment
+        monkeypatch.setattr(open_purchase, "_course_for_sale", real_read)
+        return real_read(**kwargs)[0], None
+
+    monkeypatch.setattr(open_purchase, "_course_for_sale", read_before_they_committed)
+
+    started = payment_start(
+        learner=learner, course_slug=course.slug, payment_method="", gateway=fake_gateway
+    )
+
+    assert (started.created, started.payment.pk) == (False, theirs.pk)
+    assert Payment.objects.count() == 1
+
+
+def test_an_integrity_error_that_is_not_the_race_surfaces(
+    fake_gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import IntegrityError
+
+    learner, course = UserFactory.create(), CourseFactory.create()
+
+    def broken(**kwargs):
+        raise IntegrityError("something else")
+
+    monkeypatch.setattr(transitions, "payment_open", broken)
+
+    with pytest.raises(IntegrityError):
+        payment_start(
+            learner=learner, course_slug=course.slug, payment_method="", gateway=fake_gateway
+        )

@@ -14,12 +14,14 @@ import pytest
 import stripe
 from django.core.management import call_command
 from django.test import TestCase
+from django.utils import timezone
 from djstripe.models import WebhookEndpoint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from payments.models import Payment, PaymentStatus
+from payments.inbox import inbox_sweep
+from payments.models import InboxEvent, Payment, PaymentStatus
 from payments.stripe_gateway import intent_state
 from payments.transitions import status_of
 from stripe_sandbox.testing import TEST_SECRET_KEY
@@ -132,6 +134,12 @@ def test_any_order_of_events_ends_in_stripes_state_without_going_back(sandbox, s
     for _ in range(data.draw(st.integers(min_value=1, max_value=2), label="rounds")):
         for event in data.draw(st.permutations(every_event), label="finale"):
             deliver(client, endpoint, event)
+
+    # Time passes: events kept for a retry (a refund heard of before the payment's success) fall
+    # due, and the periodic sweep processes them, as it would in production.
+    InboxEvent.objects.filter(status="pending").update(next_attempt_at=timezone.now())
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        inbox_sweep()
 
     payment.refresh_from_db()
     assert payment.status == stripes_status(api, intent_id)

@@ -1,0 +1,161 @@
+"""Payment history and the back office at a million payments.
+
+Fills PostgreSQL (DATABASE_URL, migrated beforehand) in bulk SQL with 1,000,000 payments over
+50,000 learners, one of whom has 10,000 (a second run reuses them), then measures:
+
+  the learner's API over HTTP (gunicorn, 4 workers, token auth), for the learner with 10,000
+  payments: `GET /api/v1/payments/` page 1, page 500 (following the cursor), and a page
+  filtered by dates, each with one client and with 16 concurrent clients (target: p99 under
+  20 ms and 50 ms);
+  the admin's payments list in process (a superuser, Django's test client): plain, filtered by
+  status, searched by the learner's e-mail, a deep page, each with its totals (target: 300 ms).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/coursepay_bench \\
+      .venv/bin/python bench/history.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.admin_payments import fill, measure  # noqa: E402 (sets Django up)
+from bench.purchase import free_port, process  # noqa: E402
+
+HEAVY = "bench-heavy@example.com"
+HEAVY_SQL = """
+WITH heavy AS (SELECT id FROM accounts_user WHERE email = %(email)s),
+     course AS (SELECT id, currency FROM courses_course WHERE slug = 'bench-course-1')
+INSERT INTO payments_payment (id, learner_id, course_id, amount, currency, description, status,
+    stripe_payment_intent_id, client_secret, failed_attempts, create_key_serial, failure_code,
+    decline_code, failure_message, next_action_url, amount_refunded, stripe_charge_id,
+    card_brand, card_last4, paid_at, stripe_checked_at, created, updated,
+    amount_lost_to_disputes)
+SELECT gen_random_uuid(), heavy.id, course.id, 4900, course.currency, 'Bench', 'canceled',
+       'pi_heavy' || lpad(n::text, 16, '0'), '', 0, 0, '', '', '', '', 0, '', '', '', NULL,
+       NULL, now() - (n || ' minutes')::interval, now(), 0
+FROM generate_series(1, %(count)s) AS n, heavy, course
+"""
+
+
+def fill_heavy_learner(count: int) -> str:
+    """A learner with `count` payments (canceled attempts: one open payment per course)."""
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from payments.models import Payment
+    from payments.rollups import payment_rollups_rebuild
+
+    learner, _ = User.objects.get_or_create(email=HEAVY)
+    if not Payment.objects.filter(learner=learner).exists():
+        with connection.cursor() as cursor:
+            cursor.execute(HEAVY_SQL, {"email": HEAVY, "count": count})
+            cursor.execute("ANALYZE payments_payment")
+        payment_rollups_rebuild()
+    return Token.objects.get_or_create(user=learner)[0].key
+
+
+def timed(call, times: int, concurrency: int) -> tuple[float, float, float]:
+    def one(_: int) -> float:
+        started = time.perf_counter()
+        call()
+        return (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = sorted(pool.map(one, range(times)))
+    elapsed = time.perf_counter() - started
+    p99 = statistics.quantiles(latencies, n=100)[98]
+    return statistics.median(latencies), p99, times / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--payments", type=int, default=1_000_000)
+    parser.add_argument("--learners", type=int, default=50_000)
+    parser.add_argument("--heavy", type=int, default=10_000, help="the measured learner's")
+    parser.add_argument("--requests", type=int, default=400, help="per page and concurrency")
+    parser.add_argument("--rounds", type=int, default=20, help="admin pages")
+    options = parser.parse_args()
+    started = time.monotonic()
+    fill(options.payments, options.learners)
+    token = fill_heavy_learner(options.heavy)
+    print(f"data ready in {time.monotonic() - started:.1f} s")
+
+    port = free_port()
+    app = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DJANGO_ENV": "dev",
+        "DJANGO_DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "THROTTLE_USER_RATE": "1000000/min",
+    }
+    gunicorn = [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+                "--workers", "4"]  # fmt: skip
+    sessions: dict[int, requests.Session] = {}
+
+    def get(url: str):
+        import threading
+
+        session = sessions.setdefault(threading.get_ident(), requests.Session())
+        session.headers["Authorization"] = f"Token {token}"
+
+        def call() -> None:
+            response = session.get(url, timeout=30)
+            assert response.status_code == 200, (url, response.status_code, response.text[:200])
+
+        return call
+
+    with process(gunicorn, env, f"{app}/healthz"):
+        first = f"{app}/api/v1/payments/"
+        url, walked = first, requests.Session()
+        walked.headers["Authorization"] = f"Token {token}"
+        for _ in range(499):  # page 500, as a client paging through gets there
+            url = walked.get(url, timeout=30).json()["next"]
+        dated = f"{first}?created_after=2026-01-01&created_before=2099-01-01"
+        pages = {"page 1": first, "page 500 (cursor)": url, "date-filtered": dated}
+        print(f"{'learner API page':<20} {'1 client p50/p99 ms':>22} {'16 clients p50/p99 ms':>24}")
+        for name, page in pages.items():
+            timed(get(page), 40, 4)  # warm every worker
+            alone = timed(get(page), options.requests, 1)
+            crowd = timed(get(page), options.requests, 16)
+            print(
+                f"{name:<20} {alone[0]:>9.1f} / {alone[1]:<9.1f} {crowd[0]:>10.1f} / "
+                f"{crowd[1]:<9.1f} ({crowd[2]:.0f} req/s)"
+            )
+
+    from django.test import Client
+
+    from accounts.models import User
+
+    boss, _ = User.objects.get_or_create(
+        email="bench-admin@example.com", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(boss)
+    admin_pages = {
+        "plain": "",
+        "status=refunded": "?status__exact=refunded",
+        "search e-mail": f"?q={HEAVY}",
+        "deep page (p=500)": "?p=500",
+    }
+    print(f"{'admin payments list':<20} {'p50 / p99 ms':>16}")
+    for name, query in admin_pages.items():
+        p50, p99 = measure(client, f"/admin/payments/payment/{query}", options.rounds)
+        print(f"{name:<20} {p50:>7.1f} / {p99:<7.1f}")
+
+
+if __name__ == "__main__":
+    main()
