@@ -343,5 +343,8 @@ LOGGING: dict[str, Any] = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
+        # The SDK logs every request and answer at INFO: noise, and time, on every purchase.
+        # Failures reach our own loggers (payments.stripe_gateway) and the metrics.
+        "stripe": {"level": env.str("STRIPE_LOG_LEVEL", default="WARNING")},
     },
 }
