@@ -1,6 +1,9 @@
 """Which settings module runs: `DJANGO_ENV` (dev, test, production) picks it, dev by default."""
 
 import os
+import shutil
+import socket
+from pathlib import Path
 
 ENVIRONMENTS = ("dev", "test", "production")
 
@@ -10,3 +13,17 @@ def use_settings_module() -> None:
     if env not in ENVIRONMENTS:
         raise SystemExit(f"DJANGO_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"config.settings.{env}")
+
+
+def use_metrics_directory(group: str) -> None:
+    """Give this process group its own empty directory under `METRICS_DIR` (when set) for
+    prometheus_client's multiprocess mode (see `config.metrics`). Call it in the group's first
+    process (gunicorn's master, the Celery worker's main process), before prometheus_client is
+    imported: the children inherit it."""
+    root = os.environ.get("METRICS_DIR")
+    if not root or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = Path(root, f"{group}-{socket.gethostname()}")
+    shutil.rmtree(directory, ignore_errors=True)  # a past run's counters start again at 0
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)

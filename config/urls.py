@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views import defaults
 
-from config import api_docs, exceptions, health, slashes
+from config import api_docs, exceptions, health, metrics, slashes
 from payments.api.stripe_webhook import stripe_webhook
 
 api_v1 = [
@@ -19,6 +19,7 @@ admin.site.final_catch_all_view = False
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", api_docs.SchemaView.as_view(), name="schema"),

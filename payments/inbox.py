@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 from djstripe import models as djstripe_models
 
+from config import metrics
 from payments.gateway import get_gateway
 from payments.models import InboxEvent
 
@@ -85,6 +86,8 @@ def _store(event: Mapping[str, Any], *, endpoint_id: str) -> None:
         ],
         ignore_conflicts=True,  # a duplicate delivery: already stored
     )
+    source = "stripe" if endpoint_id else "reconciliation"
+    metrics.WEBHOOK_RECEIVED.labels(type=event["type"], source=source).inc()
     transaction.on_commit(lambda: _enqueue(object_id))  # at once, unless inside a transaction
 
 
@@ -164,9 +167,11 @@ def _process(event: InboxEvent) -> None:
         if event.attempts >= MAX_ATTEMPTS:
             event.status = InboxEvent.Status.FAILED
             event.next_attempt_at = None
+            metrics.WEBHOOK_FAILED.labels(type=event.event_type).inc()
             logger.error("Webhook %s failed %s times: %s", event.event_id, event.attempts, error)
         else:
             delay = _backoff(event.attempts)
+            metrics.WEBHOOK_ATTEMPT_ERRORS.labels(type=event.event_type).inc()
             event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
             logger.warning(
                 "Webhook %s failed, retrying in %.0f s: %s", event.event_id, delay, error
@@ -177,6 +182,9 @@ def _process(event: InboxEvent) -> None:
         event.status = InboxEvent.Status.PROCESSED
         event.processed_at = timezone.now()
         event.last_error = ""
+        metrics.WEBHOOK_PROCESSED.labels(type=event.event_type).inc()
+        lag = (event.processed_at - event.received_at).total_seconds()
+        metrics.WEBHOOK_LAG_SECONDS.observe(max(lag, 0.0))
     event.save(
         update_fields=["attempts", "status", "next_attempt_at", "last_error", "processed_at"]
     )

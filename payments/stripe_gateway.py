@@ -9,6 +9,7 @@ logged 500. Every call and retry fits in the current request's budget (`config.d
 import functools
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
@@ -16,7 +17,7 @@ from typing import Any, TypeVar, cast
 import stripe
 from django.conf import settings
 
-from config import deadline
+from config import deadline, metrics
 from payments.errors import (
     GatewayKeyReused,
     GatewayUnavailable,
@@ -85,10 +86,24 @@ class BudgetedRequestsClient(stripe.RequestsClient):
     def request(  # type: ignore[override]
         self, method: str, url: str, headers: Any, post_data: Any = None
     ) -> Any:
+        """One attempt, timed and counted by operation and outcome (`config.metrics`)."""
+        operation = metrics.stripe_operation(method, url)
         left = _seconds_left()
         if left is not None and left < MIN_ATTEMPT_SECONDS:
+            metrics.stripe_request_record(operation=operation, outcome="out_of_budget", seconds=0)
             raise stripe.APIConnectionError("Out of time budget for Stripe", should_retry=False)
-        return super().request(method, url, headers, post_data)
+        started = time.perf_counter()
+        try:
+            content, status, response_headers = super().request(method, url, headers, post_data)
+        except Exception:
+            outcome = "connection_error"
+            raise
+        else:
+            outcome = metrics.stripe_outcome(status)
+            return content, status, response_headers
+        finally:
+            seconds = time.perf_counter() - started
+            metrics.stripe_request_record(operation=operation, outcome=outcome, seconds=seconds)
 
     def _should_retry(self, response: Any, api_connection_error: Any, *args: Any) -> bool:
         if not super()._should_retry(response, api_connection_error, *args):

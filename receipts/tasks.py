@@ -16,6 +16,7 @@ from celery.signals import worker_process_init
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
+from config import metrics
 from receipts import services
 from receipts.errors import is_transient
 from receipts.models import Stage
@@ -84,13 +85,15 @@ def render_receipt(self: Task, receipt_id: int) -> int:
 
 @shared_task(name=EMAIL, **TASK_OPTIONS)
 def email_receipt(self: Task, receipt_id: int, email_id: int | None = None) -> int:
-    return _run(
+    sent = _run(
         self,
         lambda: services.receipt_emails_deliver(receipt_id=receipt_id, email_id=email_id),
         lambda error: services.receipt_email_give_up(
             receipt_id=receipt_id, email_id=email_id, error=error
         ),
     )
+    metrics.RECEIPTS_SENT.inc(sent)
+    return sent
 
 
 @shared_task(name="receipts.issue_missing", acks_late=True)

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "djstripe",
+    "django_prometheus",
     "config",
     "accounts",
     "courses",
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
 # them; `config.redirects` never redirects an unsafe method; `/api/` paths resolve with or
 # without their trailing slash.
 MIDDLEWARE = [
+    # Times everything below it, refusals included (request latency per view: config.metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "config.request_id.RequestIdMiddleware",
     "config.cache_control.NoStoreSecretsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # Request bodies larger than these answer 413 before they are read (`config.request_guard`).
@@ -317,6 +321,13 @@ SPECTACULAR_SETTINGS = {
         "CheckoutUiModeEnum": "payments.models.CheckoutSession.UiMode",
     },
 }
+
+# `/metrics` (config.metrics): open when METRICS_PUBLIC (development), else only with
+# `Authorization: Bearer <METRICS_TOKEN>` or from an address of METRICS_ALLOWED_IPS.
+METRICS_PUBLIC = env.bool("METRICS_PUBLIC", default=False)
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")  # "json" for one JSON object a line

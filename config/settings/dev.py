@@ -10,5 +10,6 @@ os.environ.setdefault("SECRET_KEY", "dev-only-insecure-secret-key-not-for-produc
 os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_coursepaySandboxDevelopmentKey01")
 os.environ.setdefault("STRIPE_PUBLISHABLE_KEY", "pk_test_coursepaySandboxDevelopmentKey01")
 os.environ.setdefault("STRIPE_API_BASE", "http://127.0.0.1:12111")
+os.environ.setdefault("METRICS_PUBLIC", "true")
 
 from config.settings.base import *  # noqa: F403
