@@ -8,7 +8,7 @@ APP_PORT ?= 8000
 SANDBOX_HEALTHY = import urllib.request as u; u.urlopen('http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/health')
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: install run test lint format bench sandbox clean
+.PHONY: install run dev test lint format bench sandbox clean
 
 $(VENV)/bin/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(VENV)/bin/uv:
 
 install: $(VENV)/bin/uv
 	$(UV) sync --frozen --quiet
+
+# `run` and `dev` write bytecode (under __pycache__/, ignored by git): a fresh clone otherwise
+# compiles every module it imports again in each of the processes these targets start.
+run dev: export PYTHONDONTWRITEBYTECODE =
 
 # The app on embedded defaults: SQLite, eager Celery, e-mail to var/mail/, and the Stripe
 # sandbox beside it (state kept in var/sandbox.json), with demo data and the webhook registered.
@@ -30,6 +34,21 @@ run: install
 	  $(PY) manage.py seed_demo && \
 	  $(PY) manage.py stripe_webhook_register --base-url http://127.0.0.1:$(APP_PORT) && \
 	  echo "Stripe sandbox: http://127.0.0.1:$(SANDBOX_PORT)   App: http://127.0.0.1:$(APP_PORT)" && \
+	  GUNICORN_BIND=127.0.0.1:$(APP_PORT) WEB_CONCURRENCY=4 GUNICORN_THREADS=4 \
+	    $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi
+
+# As `run`, with Django's development server reloading on every code change (one client at a time:
+# it resets connections under a few dozen concurrent ones, which gunicorn in `run` serves).
+dev: export STRIPE_API_BASE ?= http://127.0.0.1:$(SANDBOX_PORT)
+dev: export SITE_URL ?= http://127.0.0.1:$(APP_PORT)
+dev: install
+	@mkdir -p var/mail var/static
+	$(PY) manage.py db_prepare
+	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.json & \
+	  SANDBOX=$$!; trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
+	  for _ in $$(seq 50); do $(PY) -c "$(SANDBOX_HEALTHY)" 2>/dev/null && break; sleep 0.2; done; \
+	  $(PY) manage.py seed_demo && \
+	  $(PY) manage.py stripe_webhook_register --base-url http://127.0.0.1:$(APP_PORT) && \
 	  $(PY) manage.py runserver 127.0.0.1:$(APP_PORT)
 
 # Figures for bench/RESULTS.md (see each script's docstring for what it measures).

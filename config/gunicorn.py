@@ -16,9 +16,9 @@ The access log is one line a request in the application's log format (`LOG_FORMA
 production, text elsewhere) with the request id, and never the query string (Stripe's return URLs
 carry `payment_intent_client_secret` there), a header value or a body.
 
-Metrics: prometheus_client's multiprocess mode (`PROMETHEUS_MULTIPROC_DIR`, a directory private
-to this machine's processes) lets `/metrics`, answered by any one worker, add up the series of
-every worker (and of the Celery workers writing under the same `METRICS_DIR`): see
+Metrics: prometheus_client's multiprocess mode (a directory under `METRICS_DIR`, `var/metrics` by
+default, private to this machine's processes) lets `/metrics`, answered by any one worker, add up
+the series of every worker and of the Celery workers writing under the same `METRICS_DIR`: see
 `config.metrics`.
 """
 
@@ -92,7 +92,7 @@ class AppFormatAccessLogger(Logger):
             "method": environ.get("REQUEST_METHOD", "-"),
             "path": environ.get("PATH_INFO", "-")[:500],
             "status": resp.status_code,
-            "bytes": getattr(resp, "sent", None) or 0,
+            "bytes": getattr(resp, "sent", None) or _int(headers.get("content-length")),
             "duration_ms": round(request_time.total_seconds() * 1000, 1),
             "remote_addr": environ.get("REMOTE_ADDR", "-"),
         }
@@ -110,6 +110,10 @@ class AppFormatAccessLogger(Logger):
 
 
 logger_class = AppFormatAccessLogger
+
+
+def _int(text: str | None) -> int:
+    return int(text) if text and text.isdigit() else 0
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -16,13 +16,16 @@ Request latency per view comes from django-prometheus's middleware
 - `coursepay_celery_queue_length{queue}`: messages waiting in Redis, read at scrape time.
 - `coursepay_receipts_sent_total`: receipt e-mails the SMTP server accepted.
 
-Processes: with `METRICS_DIR` set, each process group (the gunicorn master and its workers, a
-Celery worker and its pool) writes its series to `METRICS_DIR/<group>-<host>` through
-prometheus_client's multiprocess mode, and `/metrics`, answered by any web worker, adds up every
-group's files. Without it (development, tests) the series live in the process, as Celery is
-eager there. Protection: in production `/metrics` wants `Authorization: Bearer
-<METRICS_TOKEN>` or a client address in `METRICS_ALLOWED_IPS`; with neither configured it
-answers 404. Development leaves it open.
+Processes: each process group started by the Procfile (the gunicorn master and its workers, a
+Celery worker and its pool) writes its series to `METRICS_DIR/<group>-<host>` (`METRICS_DIR` is
+`var/metrics` by default) through prometheus_client's multiprocess mode, and `/metrics`, answered
+by any web worker, adds up every group's files: one machine's web and workers show as one. A
+group empties its directory when it starts (its counters start again at 0, which `rate()`
+expects of a restart). Other processes (`manage.py`, the tests) keep their series in memory.
+
+Protection: in production `/metrics` wants `Authorization: Bearer <METRICS_TOKEN>` or a client
+address in `METRICS_ALLOWED_IPS`; with neither configured it answers 404. Development leaves it
+open.
 """
 
 import glob
