@@ -10,9 +10,13 @@ export PYTHONDONTWRITEBYTECODE = 1
 
 .PHONY: install run dev test lint format bench sandbox clean
 
+# The venv gets no pip of its own (ensurepip takes seconds): the system's pip installs uv into it,
+# or, where the system has no pip, the venv's own after all.
 $(VENV)/bin/uv:
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet "uv>=0.13,<0.14"
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(VENV)/bin/python install --quiet "uv>=0.13,<0.14" 2>/dev/null \
+	  || { $(VENV)/bin/python -m ensurepip --default-pip >/dev/null \
+	       && $(VENV)/bin/pip install --quiet "uv>=0.13,<0.14"; }
 
 install: $(VENV)/bin/uv
 	$(UV) sync --frozen --quiet
