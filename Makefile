@@ -22,7 +22,8 @@ install: $(VENV)/bin/uv
 	$(UV) sync --frozen --quiet
 
 # `run` and `dev` write bytecode (under __pycache__/, ignored by git): a fresh clone otherwise
-# compiles every module it imports again in each of the processes these targets start.
+# compiles every module it imports again in each of the processes these targets start. The system
+# checks run once, in db_prepare; the commands after it skip them (a second each).
 run dev: export PYTHONDONTWRITEBYTECODE =
 
 # The app on embedded defaults: SQLite, eager Celery, e-mail to var/mail/, and the Stripe
@@ -35,8 +36,8 @@ run: install
 	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.json & \
 	  SANDBOX=$$!; trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
 	  for _ in $$(seq 50); do $(PY) -c "$(SANDBOX_HEALTHY)" 2>/dev/null && break; sleep 0.2; done; \
-	  $(PY) manage.py seed_demo && \
-	  $(PY) manage.py stripe_webhook_register --base-url http://127.0.0.1:$(APP_PORT) && \
+	  $(PY) manage.py seed_demo --skip-checks && \
+	  $(PY) manage.py stripe_webhook_register --skip-checks --base-url http://127.0.0.1:$(APP_PORT) && \
 	  echo "Stripe sandbox: http://127.0.0.1:$(SANDBOX_PORT)   App: http://127.0.0.1:$(APP_PORT)" && \
 	  GUNICORN_BIND=127.0.0.1:$(APP_PORT) WEB_CONCURRENCY=4 GUNICORN_THREADS=4 \
 	    $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi
@@ -51,8 +52,8 @@ dev: install
 	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.json & \
 	  SANDBOX=$$!; trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
 	  for _ in $$(seq 50); do $(PY) -c "$(SANDBOX_HEALTHY)" 2>/dev/null && break; sleep 0.2; done; \
-	  $(PY) manage.py seed_demo && \
-	  $(PY) manage.py stripe_webhook_register --base-url http://127.0.0.1:$(APP_PORT) && \
+	  $(PY) manage.py seed_demo --skip-checks && \
+	  $(PY) manage.py stripe_webhook_register --skip-checks --base-url http://127.0.0.1:$(APP_PORT) && \
 	  $(PY) manage.py runserver 127.0.0.1:$(APP_PORT)
 
 # Figures for bench/RESULTS.md (see each script's docstring for what it measures).
