@@ -26,7 +26,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -132,12 +132,9 @@ def _whole_day(value: str) -> date | None:
     for any other instant."""
     if not value:
         return None
-    moment = parse_datetime(value)
+    moment = parse_datetime(value)  # also reads a bare date, as midnight (fromisoformat)
     if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise ValueError(value)
-        return day
+        raise ValueError(value)
     if timezone.is_aware(moment):
         moment = moment.astimezone(UTC)
     if moment.time() != time.min:
