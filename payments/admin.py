@@ -31,6 +31,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from config.errors import AppError
+from config.money import from_major_units, minor_unit_exponent, money_display, to_major_units
 from courses.admin import CourseAdmin
 from courses.models import Course
 from payments.admin_chart import daily_chart
@@ -47,7 +48,6 @@ from payments.models import (
     RefundEvent,
     RefundReason,
 )
-from payments.money import from_major_units, minor_unit_exponent, money_display, to_major_units
 from payments.selectors import (
     LedgerFilter,
     daily_totals_by_currency,
