@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 
+from tests.celery_worker import wait_for
 from tests.ops.test_procfile_smoke import procfile
+from tests.receipts.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -125,3 +128,40 @@ def test_gunicorn_accepts_its_configuration(tmp_path: Path) -> None:
     assert config["worker_class"] == "gthread"
     assert config["preload_app"] == "True"
     assert 1 <= int(config["workers"]) <= 12
+
+
+def test_gunicorn_serves_the_admins_static_files_as_make_run_starts_it(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "DJANGO_ENV": "dev",
+        "METRICS_DIR": str(tmp_path),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [str(gunicorn), "-c", "config/gunicorn.py", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: _get(f"http://127.0.0.1:{port}/healthz"), timeout=30, interval=0.2)
+
+        css = requests.get(f"http://127.0.0.1:{port}/static/admin/css/base.css", timeout=10)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    assert css.status_code == 200
+    assert css.headers["Content-Type"].startswith("text/css")
+    assert b"body" in css.content
+
+
+def _get(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
