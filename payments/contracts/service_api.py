@@ -11,6 +11,7 @@ integer in the currency's minor unit (`"price": 1999` is $19.99).
 """
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -18,6 +19,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -105,6 +107,9 @@ class ServiceView(ContractView):
     contract = "service_api"
     authentication_classes = [ServiceKeyAuthentication]
     permission_classes = [HasServiceKey]
+
+    def permission_denied(self, request: Request, message: Any = None, code: Any = None) -> None:
+        raise NotAuthenticated(HasServiceKey.message)
 
     def key_name(self, request: Request) -> str:
         return f"service key {request.auth.name}"  # type: ignore[union-attr]
