@@ -22,6 +22,15 @@ logger = logging.getLogger("payments.contracts")
 PASSED_HEADERS = ("Retry-After", "WWW-Authenticate")
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: money in minor units is never a string, a float or a boolean."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
 class ContractErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="What went wrong, for people.")
 

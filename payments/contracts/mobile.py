@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from config.schema import api_errors
-from payments.contracts.base import ContractView
+from payments.contracts.base import ContractView, StrictIntegerField
 from payments.gateway import get_gateway
 from payments.services.customers import stripe_customer_get_or_create
 from payments.services.payment_sheet import payment_sheet_start
@@ -36,7 +36,7 @@ STRIPE_VERSION = OpenApiParameter(
 
 
 class PaymentIntentRequestSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(help_text="In the currency's minor unit: 700 is $7.00.")
+    amount = StrictIntegerField(help_text="In the currency's minor unit: 700 is $7.00.")
     currency = serializers.CharField(max_length=3, help_text="An allowed ISO currency, e.g. usd.")
 
     def validate_amount(self, value: int) -> int:

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from accounts.api.service_keys import HasServiceKey, ServiceKeyAuthentication
 from config.schema import api_errors
-from payments.contracts.base import ContractView
+from payments.contracts.base import ContractView, StrictIntegerField
 from payments.errors import ContractNotFound
 from payments.gateway import get_gateway
 from payments.models import CatalogProduct, CheckoutSession, ServiceCustomer, StripeCustomer
@@ -52,7 +52,7 @@ class CustomerCreatedSerializer(serializers.Serializer):
 
 class ProductRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=250)
-    price = serializers.IntegerField(
+    price = StrictIntegerField(
         min_value=1,
         max_value=99_999_999,
         help_text="In the currency's minor unit: 1999 is $19.99 (and 500 is ¥500).",
