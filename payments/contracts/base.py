@@ -13,6 +13,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
@@ -62,6 +63,10 @@ class ContractThrottle(SimpleRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_rate(self) -> str:
+        # Read per request (not at import, as DRF's class attribute is): settings decide.
+        return str(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if request.auth is not None and hasattr(request.auth, "prefix"):

@@ -256,9 +256,11 @@ def test_subscription_webhooks_keep_the_mirror_current(
 @pytest.mark.django_db(transaction=True)
 def test_a_mobile_payment_succeeds_in_the_ledger_by_webhook(sandbox, live_webhooks) -> None:
     learner = UserFactory.create()
-    body = app_for(learner).post(
-        "/api/stripe/create-payment-intent", {"amount": 700, "currency": "usd"}
-    ).json()
+    body = (
+        app_for(learner)
+        .post("/api/stripe/create-payment-intent", {"amount": 700, "currency": "usd"})
+        .json()
+    )
     intent_id = body["client_secret"].split("_secret_")[0]
 
     stripe_api(sandbox).v1.payment_intents.confirm(

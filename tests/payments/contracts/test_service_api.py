@@ -279,7 +279,9 @@ def test_a_trailing_slash_is_served_in_place_without_redirect(sandbox, service, 
 
 
 def test_stripe_down_answers_503_with_a_message(sandbox, service) -> None:
-    sandbox.control("POST", "/_sandbox/faults", {"path": "/v1/customers", "status": 500, "count": 10})
+    sandbox.control(
+        "POST", "/_sandbox/faults", {"path": "/v1/customers", "status": 500, "count": 10}
+    )
 
     response = service.post("/customers", {"email": "a@example.com"}, format="json")
 
