@@ -121,15 +121,15 @@ class Payment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        what = self.course or self.description or "payment"
+        return f"{what} for {self.learner or 'a guest'} ({self.status})"
+
     @property
     def bought_course(self) -> "Course":
         """The course of a course purchase (the only kind the course flows handle)."""
         assert self.course is not None, f"payment {self.pk} is of no course"
         return self.course
-
-    def __str__(self) -> str:
-        what = self.course or self.description or "payment"
-        return f"{what} for {self.learner or 'a guest'} ({self.status})"
 
 
 class PaymentEvent(models.Model):

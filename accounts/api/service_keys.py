@@ -12,7 +12,6 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
-
 from rest_framework_api_key.models import AbstractAPIKey
 
 from accounts.models import ServiceAPIKey

@@ -8,6 +8,7 @@ unexpected errors answer a generic message (the detail goes to the log, with the
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
@@ -30,6 +31,32 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return int(super().to_internal_value(data))
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF would turn 0 or true into "0" and "True"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class ContractSerializer(serializers.Serializer):
+    """A request body whose text fields take JSON strings only."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            wrong = {
+                name: ["Not a valid string."]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and data.get(name) is not None
+                and not isinstance(data[name], str)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
 
 
 class ContractErrorSerializer(serializers.Serializer):

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.schema import api_errors
-from payments.contracts.base import ContractView
+from payments.contracts.base import ContractSerializer, ContractView, StrictCharField
 from payments.errors import ContractNotFound
 from payments.gateway import get_gateway
 from payments.models import CheckoutSession
@@ -55,9 +55,9 @@ class CsrfOrAnonymousSessionScheme(SessionScheme):
     name = "cookieAuthOrGuest"
 
 
-class EmbeddedSessionRequestSerializer(serializers.Serializer):
+class EmbeddedSessionRequestSerializer(ContractSerializer):
     metadata = serializers.DictField(
-        child=serializers.CharField(max_length=500, allow_blank=True),
+        child=StrictCharField(max_length=500, allow_blank=True),
         required=False,
         help_text=f"At most {MAX_METADATA_KEYS} keys of at most 40 characters; kept on the "
         "session and its payment at Stripe.",

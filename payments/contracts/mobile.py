@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from config.schema import api_errors
-from payments.contracts.base import ContractView, StrictIntegerField
+from payments.contracts.base import ContractSerializer, ContractView, StrictIntegerField
 from payments.gateway import get_gateway
 from payments.services.customers import stripe_customer_get_or_create
 from payments.services.payment_sheet import payment_sheet_start
@@ -35,7 +35,7 @@ STRIPE_VERSION = OpenApiParameter(
 )
 
 
-class PaymentIntentRequestSerializer(serializers.Serializer):
+class PaymentIntentRequestSerializer(ContractSerializer):
     amount = StrictIntegerField(help_text="In the currency's minor unit: 700 is $7.00.")
     currency = serializers.CharField(max_length=3, help_text="An allowed ISO currency, e.g. usd.")
 
@@ -60,7 +60,7 @@ class PaymentIntentSerializer(serializers.Serializer):
     ephemeralKey = serializers.CharField(help_text="An ephemeral key's secret for the SDK.")
 
 
-class MobileCustomerRequestSerializer(serializers.Serializer):
+class MobileCustomerRequestSerializer(ContractSerializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=250, required=False, default="", allow_blank=True)
 
@@ -69,7 +69,7 @@ class CustomerSerializer(serializers.Serializer):
     customerId = serializers.CharField(help_text="The learner's Stripe Customer (`cus_...`).")
 
 
-class SubscriptionRequestSerializer(serializers.Serializer):
+class SubscriptionRequestSerializer(ContractSerializer):
     customerId = serializers.RegexField(r"^[A-Za-z0-9_]{1,255}$")
     priceId = serializers.RegexField(r"^[A-Za-z0-9_]{1,255}$")
 

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 
 from accounts.api.service_keys import HasServiceKey, ServiceKeyAuthentication
 from config.schema import api_errors
-from payments.contracts.base import ContractView, StrictIntegerField
+from payments.contracts.base import ContractSerializer, ContractView, StrictIntegerField
 from payments.errors import ContractNotFound
 from payments.gateway import get_gateway
 from payments.models import CatalogProduct, CheckoutSession, ServiceCustomer, StripeCustomer
@@ -38,7 +38,7 @@ STRIPE_ID = r"^[A-Za-z0-9_]{1,255}$"
 PAYMENT_ID = re.compile(r"(cs|pi)_[A-Za-z0-9_]{1,250}")
 
 
-class ServiceCustomerRequestSerializer(serializers.Serializer):
+class ServiceCustomerRequestSerializer(ContractSerializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=250, required=False, default="", allow_blank=True)
 
@@ -50,7 +50,7 @@ class CustomerCreatedSerializer(serializers.Serializer):
     created = serializers.BooleanField(help_text="Always true: the customer was created.")
 
 
-class ProductRequestSerializer(serializers.Serializer):
+class ProductRequestSerializer(ContractSerializer):
     name = serializers.CharField(max_length=250)
     price = StrictIntegerField(
         min_value=1,
@@ -80,7 +80,7 @@ class ProductCreatedSerializer(serializers.Serializer):
     created = serializers.BooleanField(help_text="Always true: the product was created.")
 
 
-class CheckoutRequestSerializer(serializers.Serializer):
+class CheckoutRequestSerializer(ContractSerializer):
     productId = serializers.CharField(
         max_length=255, help_text="The product's id (`prod_...`) or its externalProductId."
     )

@@ -43,7 +43,8 @@ def test_create_payment_intent_answers_secret_customer_and_ephemeral_key(sandbox
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"client_secret", "customer", "ephemeralKey"}
-    assert "_secret_" in body["client_secret"] and body["ephemeralKey"].startswith("ek_")
+    assert "_secret_" in body["client_secret"]
+    assert body["ephemeralKey"].startswith("ek_")
     intent_id = body["client_secret"].split("_secret_")[0]
     intent = stripe_api(sandbox).v1.payment_intents.retrieve(intent_id)
     assert (intent.amount, intent.currency, intent.customer) == (700, "usd", body["customer"])
@@ -148,7 +149,8 @@ def test_create_customer_is_idempotent_per_learner(sandbox, app) -> None:
     first = app.post("/api/stripe/create-customer", body).json()
     second = app.post("/api/stripe/create-customer", body).json()
 
-    assert first == second and first["customerId"].startswith("cus_")
+    assert first == second
+    assert first["customerId"].startswith("cus_")
     customer = stripe_api(sandbox).v1.customers.retrieve(first["customerId"])
     assert (customer.email, customer.name) == ("user@example.com", "User Name")
 
@@ -179,7 +181,8 @@ def test_create_subscription_answers_the_first_payments_secret(
     assert set(body) == {"subscriptionId", "clientSecret"}
     subscription = stripe_api(sandbox).v1.subscriptions.retrieve(body["subscriptionId"])
     assert (subscription.customer, subscription.status) == (customer_id, "incomplete")
-    assert body["clientSecret"].startswith("pi_") and "_secret_" in body["clientSecret"]
+    assert body["clientSecret"].startswith("pi_")
+    assert "_secret_" in body["clientSecret"]
     row = Subscription.objects.get()
     assert (row.stripe_id, row.status, row.stripe_price_id) == (
         body["subscriptionId"],
@@ -248,7 +251,8 @@ def test_subscription_webhooks_keep_the_mirror_current(
 
     wait_for(lambda: Subscription.objects.get().status == "active")
     row = Subscription.objects.get()
-    assert row.learner == learner and row.current_period_end is not None
+    assert row.learner == learner
+    assert row.current_period_end is not None
     stripe_api(sandbox).v1.subscriptions.cancel(created["subscriptionId"])
     wait_for(lambda: Subscription.objects.get().status == "canceled")
 

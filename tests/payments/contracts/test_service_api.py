@@ -73,7 +73,8 @@ def test_a_revoked_key_is_refused_with_401(sandbox, key: str) -> None:
 def test_keys_are_stored_hashed(key: str) -> None:
     row = ServiceAPIKey.objects.get()
 
-    assert key not in row.hashed_key and key not in row.id
+    assert key not in row.hashed_key
+    assert key not in row.id
 
 
 def test_create_api_key_prints_a_working_key_once_as_its_last_line(sandbox) -> None:
@@ -94,7 +95,8 @@ def test_post_customers_creates_a_stripe_customer(sandbox, service: APIClient) -
 
     assert response.status_code == 201
     body = response.json()
-    assert body["created"] is True and body["customerId"].startswith("cus_")
+    assert body["created"] is True
+    assert body["customerId"].startswith("cus_")
     customer = stripe_api(sandbox).v1.customers.retrieve(body["customerId"])
     assert (customer.email, customer.name) == ("buyer@example.com", "Buyer")
     assert ServiceCustomer.objects.get().created_by == "service key billing"
@@ -180,7 +182,8 @@ def test_checkout_opens_a_hosted_session_for_the_product_and_customer(sandbox, s
 
     assert response.status_code == 201
     body = response.json()
-    assert body["url"].startswith("http") and body["sessionId"].startswith("cs_")
+    assert body["url"].startswith("http")
+    assert body["sessionId"].startswith("cs_")
     session = stripe_api(sandbox).v1.checkout.sessions.retrieve(body["sessionId"])
     assert (session.customer, session.mode, session.amount_total) == (customer_id, "payment", 1999)
     payment = CheckoutSession.objects.get(stripe_id=body["sessionId"]).payment
