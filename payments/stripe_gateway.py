@@ -129,7 +129,8 @@ def client() -> stripe.StripeClient:
 
 
 @contextmanager
-def _translated_errors() -> Iterator[None]:
+def _translated_errors(*, missing: str = "") -> Iterator[None]:
+    """`missing`: the id a read names, whose absence at Stripe is `StripeObjectMissing`."""
     try:
         yield
     except stripe.CardError as exc:
@@ -140,6 +141,8 @@ def _translated_errors() -> Iterator[None]:
     except stripe.IdempotencyError as exc:
         raise GatewayKeyReused() from exc
     except stripe.InvalidRequestError as exc:
+        if missing and exc.code == "resource_missing":
+            raise StripeObjectMissing(missing) from exc
         if exc.code == "payment_intent_unexpected_state":
             raise IntentStateConflict(exc.user_message or "") from exc
         if exc.param == "payment_method" or exc.code == "payment_method_unexpected_state":
@@ -268,16 +271,6 @@ def subscription_state(subscription: Mapping[str, Any]) -> SubscriptionState:
         canceled_at=subscription.get("canceled_at") or 0,
         client_secret=secret,
     )
-
-
-@contextmanager
-def _missing_as_not_found(object_id: str) -> Iterator[None]:
-    try:
-        yield
-    except stripe.InvalidRequestError as exc:
-        if exc.code == "resource_missing":
-            raise StripeObjectMissing(object_id) from exc
-        raise
 
 
 def _ui_mode(ui_mode: str) -> str:
@@ -495,7 +488,7 @@ class StripeGateway:
         return intent_state(intent.to_dict())
 
     def payment_intent_state(self, *, intent_id: str) -> IntentState:
-        with _missing_as_not_found(intent_id), _translated_errors():
+        with _translated_errors(missing=intent_id):
             intent = client().v1.payment_intents.retrieve(
                 intent_id, params={"expand": INTENT_EXPAND}
             )
@@ -642,7 +635,7 @@ class StripeGateway:
         return checkout_state(session.to_dict())
 
     def checkout_session_state(self, *, session_id: str) -> CheckoutState:
-        with _missing_as_not_found(session_id), _translated_errors():
+        with _translated_errors(missing=session_id):
             session = client().v1.checkout.sessions.retrieve(
                 session_id, params={"expand": SESSION_EXPAND}
             )

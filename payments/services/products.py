@@ -47,13 +47,17 @@ def catalog_product_create(*, spec: ProductSpec, gateway: PaymentGateway) -> Cat
 
 def catalog_product_get_or_create(*, spec: ProductSpec, gateway: PaymentGateway) -> CatalogProduct:
     """The product of this external id, created (as `spec` says) on first use; one that an
-    earlier attempt left half made is finished."""
-    product = CatalogProduct.objects.filter(external_id=spec.external_id).first()
-    if product is None:
-        try:
-            return catalog_product_create(spec=spec, gateway=gateway)
-        except ProductExists:  # created meanwhile by a concurrent request
-            product = CatalogProduct.objects.get(external_id=spec.external_id)
+    earlier attempt left half made is finished. Concurrent first uses share one row."""
+    product, _ = CatalogProduct.objects.get_or_create(
+        external_id=spec.external_id,
+        defaults={
+            "name": spec.name,
+            "description": spec.description,
+            "amount": spec.amount,
+            "currency": spec.currency,
+            "interval": spec.interval,
+        },
+    )
     return catalog_product_sync(product=product, gateway=gateway)
 
 

@@ -8,6 +8,7 @@ from payments.models import CatalogProduct, CheckoutSession, Payment, PaymentRol
 from tests.factories import UserFactory
 from tests.payments.live_stripe import (  # noqa: F401
     _live_webhooks,
+    _stripe_calls,
     client_for,
     stripe_api,
     wait_for,
@@ -202,3 +203,46 @@ def test_stripe_down_answers_503_with_one_message(sandbox) -> None:
     assert response.status_code == 503
     assert list(response.json()) == ["error"]
     assert "sk_test" not in response.content.decode()
+
+
+def test_a_logged_in_browser_with_its_csrf_token_is_linked(sandbox) -> None:
+    learner = UserFactory.create()
+    browser = Client()  # the test client passes the CSRF check, as a page sending its token
+    browser.force_login(learner)
+
+    response = browser.post("/api/checkout/embedded-session", {}, content_type="application/json")
+
+    assert session_of(response.json()["client_secret"]).payment.learner == learner
+
+
+def test_a_finished_session_is_answered_from_the_ledger(sandbox, stripe_calls) -> None:
+    row = session_of(open_session(guest()))
+    sandbox.control("POST", f"/_sandbox/checkout/sessions/{row.stripe_id}/complete", {})
+    url = f"/api/checkout/session-status?session_id={row.stripe_id}"
+    guest().get(url)
+    stripe_calls.clear()
+
+    response = guest().get(url)
+
+    assert response.json() == {"status": "complete"}
+    assert stripe_calls == []
+
+
+def test_a_guests_payment_can_be_refunded_by_staff_without_mailing_anyone(
+    sandbox, django_capture_on_commit_callbacks
+) -> None:
+    from django.core import mail
+
+    from tests.payments.refund_support import staff_user, token_client
+
+    row = session_of(open_session(guest()))
+    sandbox.control("POST", f"/_sandbox/checkout/sessions/{row.stripe_id}/complete", {})
+    guest().get(f"/api/checkout/session-status?session_id={row.stripe_id}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(staff_user(can_refund=True)).post(
+            f"/api/v1/payments/{row.payment_id}/refunds/", {"reason": "duplicate"}, format="json"
+        )
+
+    assert response.status_code == 201, response.json()
+    assert Payment.objects.get().status == "refunded"
+    assert mail.outbox == []

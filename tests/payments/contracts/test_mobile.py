@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from payments.gateway import get_gateway
 from payments.management.commands.seed_demo import MONTHLY_PRICE
 from payments.models import Payment, StripeCustomer, Subscription
-from payments.services.products import catalog_product_get_or_create
+from payments.services.products import ProductSpec, catalog_product_get_or_create
 from tests.factories import UserFactory
 from tests.payments.live_stripe import (  # noqa: F401
     _live_webhooks,
@@ -273,3 +273,20 @@ def test_a_mobile_payment_succeeds_in_the_ledger_by_webhook(sandbox, live_webhoo
 
     wait_for(lambda: Payment.objects.get().status == "succeeded")
     assert Payment.objects.get().course is None
+
+
+def test_a_subscription_with_nothing_due_answers_a_setup_intents_secret(sandbox, app) -> None:
+    free = ProductSpec(
+        external_id="free-monthly", name="Free tier", amount=0, currency="usd", interval="month"
+    )
+    price_id = catalog_product_get_or_create(spec=free, gateway=get_gateway()).stripe_price_id
+    customer_id = app.post("/api/stripe/create-customer", {"email": "u@example.com"}).json()[
+        "customerId"
+    ]
+
+    body = app.post(
+        "/api/stripe/create-subscription", {"customerId": customer_id, "priceId": price_id}
+    ).json()
+
+    assert body["clientSecret"].startswith("seti_")
+    assert Subscription.objects.get().status == "active"
