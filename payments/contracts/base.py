@@ -93,7 +93,7 @@ class ContractThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str:
         # Read per request (not at import, as DRF's class attribute is): settings decide.
-        return str(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        return str(api_settings.DEFAULT_THROTTLE_RATES[str(self.scope)])
 
     def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if request.auth is not None and hasattr(request.auth, "prefix"):

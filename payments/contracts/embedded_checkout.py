@@ -51,7 +51,7 @@ class CsrfOrAnonymousSessionAuthentication(authentication.SessionAuthentication)
 
 
 class CsrfOrAnonymousSessionScheme(SessionScheme):
-    target_class = CsrfOrAnonymousSessionAuthentication
+    target_class = "payments.contracts.embedded_checkout.CsrfOrAnonymousSessionAuthentication"
     name = "cookieAuthOrGuest"
 
 

@@ -11,7 +11,7 @@ integer in the currency's minor unit (`"price": 1999` is $19.99).
 """
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db.models import Q
@@ -108,7 +108,7 @@ class ServiceView(ContractView):
     authentication_classes = [ServiceKeyAuthentication]
     permission_classes = [HasServiceKey]
 
-    def permission_denied(self, request: Request, message: Any = None, code: Any = None) -> None:
+    def permission_denied(self, request: Request, message: Any = None, code: Any = None) -> NoReturn:
         raise NotAuthenticated(HasServiceKey.message)
 
     def key_name(self, request: Request) -> str:

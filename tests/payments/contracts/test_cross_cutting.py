@@ -4,6 +4,7 @@ served by the native Checkout endpoint."""
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 FRONTEND = "https://front.example"
 
 
-def preflight(path: str, origin: str, headers: str = "content-type") -> object:
+def preflight(path: str, origin: str, headers: str = "content-type") -> Any:
     return Client().options(
         path,
         HTTP_ORIGIN=origin,

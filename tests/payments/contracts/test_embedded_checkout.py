@@ -88,6 +88,7 @@ def test_metadata_and_email_reach_stripe(sandbox) -> None:
     )
 
     session = stripe_api(sandbox).v1.checkout.sessions.retrieve(row.stripe_id)
+    assert session.metadata is not None
     assert session.metadata["user_id"] == "user_123"
     assert session.customer_email == "kid@example.com"
     assert session.metadata["coursepay_payment_id"] == str(row.payment_id)
@@ -97,6 +98,7 @@ def test_metadata_cannot_replace_our_payment_id(sandbox) -> None:
     row = session_of(open_session(guest(), {"metadata": {"coursepay_payment_id": "x"}}))
 
     session = stripe_api(sandbox).v1.checkout.sessions.retrieve(row.stripe_id)
+    assert session.metadata is not None
     assert session.metadata["coursepay_payment_id"] == str(row.payment_id)
 
 

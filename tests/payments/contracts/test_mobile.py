@@ -290,3 +290,20 @@ def test_a_subscription_with_nothing_due_answers_a_setup_intents_secret(sandbox,
 
     assert body["clientSecret"].startswith("seti_")
     assert Subscription.objects.get().status == "active"
+
+
+def test_subscriptions_are_listed_in_the_admin(sandbox, app, monthly_price: str) -> None:
+    from django.test import Client
+
+    customer_id = app.post("/api/stripe/create-customer", {"email": "u@example.com"}).json()[
+        "customerId"
+    ]
+    body = app.post(
+        "/api/stripe/create-subscription", {"customerId": customer_id, "priceId": monthly_price}
+    ).json()
+    browser = Client()
+    browser.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+
+    page = browser.get("/admin/payments/subscription/")
+
+    assert body["subscriptionId"] in page.content.decode()

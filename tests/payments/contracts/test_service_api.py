@@ -1,6 +1,7 @@
 """Seed 002's service API, through HTTP with X-API-Key, against the sandbox."""
 
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -13,7 +14,7 @@ from tests.payments.live_stripe import stripe_api
 pytestmark = pytest.mark.django_db
 
 
-def json_client(**headers: str) -> APIClient:
+def json_client(**headers: Any) -> APIClient:
     client = APIClient(**headers)
     client.default_format = "json"
     return client
