@@ -17,8 +17,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from config.errors import AppError
 from config.schema import api_errors
-from payments.contracts.base import ContractSerializer, ContractView, StrictIntegerField
+from payments.api.idempotency import idempotent
+from payments.api.views import IDEMPOTENCY_KEY
+from payments.contracts.base import (
+    ContractSerializer,
+    ContractView,
+    StrictIntegerField,
+    contract_exception_handler,
+)
 from payments.gateway import get_gateway
 from payments.services.customers import stripe_customer_get_or_create
 from payments.services.payment_sheet import payment_sheet_start
@@ -89,17 +97,20 @@ class MobileView(ContractView):
 
 
 class CreatePaymentIntentView(MobileView):
-    @api_errors(503)
+    @api_errors(409, 422, 503)
     @extend_schema(
         tags=[TAG],
         operation_id="mobile_payment_intent_create",
         request=PaymentIntentRequestSerializer,
         responses={200: PaymentIntentSerializer},
-        parameters=[STRIPE_VERSION],
+        parameters=[STRIPE_VERSION, IDEMPOTENCY_KEY],
         description="A PaymentIntent for the amount on the learner's Customer, with an "
         "ephemeral key, for the mobile PaymentSheet; recorded in the ledger.",
     )
     def post(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._start(request), render_error=_render)
+
+    def _start(self, request: Request) -> Response:
         serializer = PaymentIntentRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = request.headers.get("Stripe-Version", "").strip()
@@ -149,6 +160,9 @@ class CreateSubscriptionView(MobileView):
         description="Subscribe the learner's own Customer to a recurring price.",
     )
     def post(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._start(request), render_error=_render)
+
+    def _start(self, request: Request) -> Response:
         serializer = SubscriptionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         state = subscription_start(
@@ -158,6 +172,10 @@ class CreateSubscriptionView(MobileView):
             gateway=get_gateway(),
         )
         return Response({"subscriptionId": state.id, "clientSecret": state.client_secret})
+
+
+def _render(error: AppError) -> Response:
+    return contract_exception_handler(error, {})
 
 
 def _learner(request: Request) -> User:

@@ -108,7 +108,9 @@ class ServiceView(ContractView):
     authentication_classes = [ServiceKeyAuthentication]
     permission_classes = [HasServiceKey]
 
-    def permission_denied(self, request: Request, message: Any = None, code: Any = None) -> NoReturn:
+    def permission_denied(
+        self, request: Request, message: Any = None, code: Any = None
+    ) -> NoReturn:
         raise NotAuthenticated(HasServiceKey.message)
 
     def key_name(self, request: Request) -> str:

@@ -305,5 +305,24 @@ def test_subscriptions_are_listed_in_the_admin(sandbox, app, monthly_price: str)
     browser.force_login(UserFactory.create(is_staff=True, is_superuser=True))
 
     page = browser.get("/admin/payments/subscription/")
+    row = Subscription.objects.get()
+    detail = browser.get(f"/admin/payments/subscription/{row.pk}/change/")
 
     assert body["subscriptionId"] in page.content.decode()
+    assert f"{body['subscriptionId']} (incomplete)" in detail.content.decode()
+
+
+def test_a_retried_payment_intent_with_the_same_idempotency_key_is_the_same(sandbox, app) -> None:
+    body = {"amount": 700, "currency": "usd"}
+
+    first = app.post("/api/stripe/create-payment-intent", body, HTTP_IDEMPOTENCY_KEY="k-1")
+    again = app.post("/api/stripe/create-payment-intent", body, HTTP_IDEMPOTENCY_KEY="k-1")
+    other = app.post(
+        "/api/stripe/create-payment-intent", {**body, "amount": 800}, HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Payment.objects.count() == 1
+    assert other.status_code == 422
+    assert list(other.json()) == ["error"]

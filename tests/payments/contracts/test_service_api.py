@@ -291,3 +291,22 @@ def test_stripe_down_answers_503_with_a_message(sandbox, service) -> None:
 
     assert response.status_code == 503
     assert set(response.json()) == {"error"}
+
+
+def test_products_and_customers_are_shown_in_the_admin(sandbox, service) -> None:
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    product, customer_id = a_product(service, "sku-admin"), a_customer(service)
+    browser = Client()
+    browser.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    product_row = CatalogProduct.objects.get()
+    customer_row = ServiceCustomer.objects.get()
+
+    product_page = browser.get(f"/admin/payments/catalogproduct/{product_row.pk}/change/")
+    customer_page = browser.get(f"/admin/payments/servicecustomer/{customer_row.pk}/change/")
+
+    assert "Poster (sku-admin)" in product_page.content.decode()
+    assert product["productId"] in product_page.content.decode()
+    assert customer_id in customer_page.content.decode()
