@@ -26,11 +26,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from config.errors import AppError
+from config.money import from_major_units, minor_unit_exponent, money_display, to_major_units
 from courses.admin import CourseAdmin
 from courses.models import Course
 from payments.admin_chart import daily_chart
@@ -50,7 +51,6 @@ from payments.models import (
     ServiceCustomer,
     Subscription,
 )
-from payments.money import from_major_units, minor_unit_exponent, money_display, to_major_units
 from payments.selectors import (
     LedgerFilter,
     daily_totals_by_currency,
@@ -135,12 +135,9 @@ def _whole_day(value: str) -> date | None:
     for any other instant."""
     if not value:
         return None
-    moment = parse_datetime(value)
+    moment = parse_datetime(value)  # also reads a bare date, as midnight (fromisoformat)
     if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise ValueError(value)
-        return day
+        raise ValueError(value)
     if timezone.is_aware(moment):
         moment = moment.astimezone(UTC)
     if moment.time() != time.min:

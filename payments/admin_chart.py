@@ -3,7 +3,7 @@ nothing fetched): money taken above the zero line, refunds below it, net as a li
 
 from dataclasses import dataclass
 
-from payments.money import money_display
+from config.money import money_display
 from payments.selectors import DayTotals
 
 WIDTH, HEIGHT, PAD, LABEL_SPACE = 720, 240, 16, 64

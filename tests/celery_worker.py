@@ -191,6 +191,16 @@ def flush_broker(redis_url: str) -> None:
     redis.Redis.from_url(redis_url).flushdb()
 
 
+def _settings_the_worker_shares() -> dict[str, str]:
+    """What this test changed that the worker must see too: the same Stripe (the test's
+    sandbox), the same media folder and the same receipts switch as the web side."""
+    return {
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "STRIPE_API_BASE": settings.STRIPE_API_BASE,
+        "RECEIPTS_ON_PAYMENT_SUCCESS": str(settings.RECEIPTS_ON_PAYMENT_SUCCESS).lower(),
+    }
+
+
 @pytest.fixture
 def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., CeleryWorker]]:
     """A factory starting real workers on this test's database; all stopped at the end."""
@@ -205,7 +215,7 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Callable[.
         worker = CeleryWorker(
             database=database_url(connection.settings_dict),
             redis=settings.REDIS_URL,
-            env={"MEDIA_ROOT": str(settings.MEDIA_ROOT), **(env or {})},
+            env={**_settings_the_worker_shares(), **(env or {})},
             concurrency=concurrency,
             log_dir=tmp_path,
         )

@@ -16,8 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from config.money import money_display
 from payments.models import Dispute, Payment, Refund, RefundStatus
-from payments.money import money_display
 
 Row = TypeVar("Row", bound=models.Model)
 

@@ -22,6 +22,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from config.money import money_display
 from payments import transitions
 from payments.errors import (
     GatewayUnavailable,
@@ -40,7 +41,6 @@ from payments.models import (
     RefundReason,
     RefundStatus,
 )
-from payments.money import money_display
 from payments.services.outcomes import PAYMENT_METADATA_KEY, payment_id_of
 from payments.transitions import Actor
 

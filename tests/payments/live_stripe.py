@@ -7,7 +7,6 @@ them without shadowing (`from tests.payments.live_stripe import _live_webhooks  
 
 import json
 import time
-from collections.abc import Callable
 
 import pytest
 import stripe
@@ -16,14 +15,9 @@ from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
 from stripe_sandbox.testing import TEST_SECRET_KEY
+from tests.celery_worker import wait_for
 
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
+__all__ = ["client_for", "events_about", "signed_post", "stripe_api", "wait_for"]
 
 
 def stripe_api(sandbox) -> stripe.StripeClient:

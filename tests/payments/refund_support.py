@@ -1,21 +1,25 @@
 """What the refund, dispute and admin tests share: paid purchases through the sandbox, staff
 users with and without the refund permission, and a webhook-delivering live server."""
 
-import json
-import time
-from collections.abc import Callable
-
-import stripe
 from django.contrib.auth.models import Permission
-from django.test import Client, TestCase
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from courses.models import Course
 from payments.models import Payment
-from stripe_sandbox.testing import TEST_SECRET_KEY
 from tests.factories import CourseFactory, UserFactory
+from tests.payments.live_stripe import signed_post, stripe_api, wait_for
+
+__all__ = [
+    "buy",
+    "sandbox_events",
+    "signed_post",
+    "staff_user",
+    "stripe_api",
+    "token_client",
+    "wait_for",
+]
 
 
 def buy(
@@ -49,36 +53,7 @@ def token_client(user: User) -> APIClient:
     return client
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-
-
-def sandbox_api(sandbox) -> stripe.StripeClient:
-    """Stripe's API as the dashboard (or anyone but our app) uses it."""
-    return stripe.StripeClient(TEST_SECRET_KEY, base_addresses={"api": sandbox.url})
-
-
 def sandbox_events(sandbox, *types: str) -> list[dict]:
     """The sandbox's events of these types, oldest first."""
-    events = sandbox_api(sandbox).v1.events.list(params={"limit": 100})
+    events = stripe_api(sandbox).v1.events.list(params={"limit": 100})
     return [e.to_dict() for e in reversed(events.data) if e.type in types]
-
-
-def signed_post(client: Client, endpoint, event: dict):
-    """Deliver an event to the app as Stripe does, signed with the endpoint's secret."""
-    payload = json.dumps(event)
-    timestamp = int(time.time())
-    signature = stripe.WebhookSignature._compute_signature(
-        f"{timestamp}.{payload}", endpoint.secret
-    )
-    with TestCase.captureOnCommitCallbacks(execute=True):  # the inbox processes after commit
-        return client.post(
-            f"/stripe/webhook/{endpoint.djstripe_uuid}/",
-            data=payload,
-            content_type="application/json",
-            HTTP_STRIPE_SIGNATURE=f"t={timestamp},v1={signature}",
-        )

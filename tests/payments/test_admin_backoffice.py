@@ -15,10 +15,10 @@ from payments.services.refunds import RefundAsk, refund_request
 from tests.factories import CourseFactory, PaymentFactory, UserFactory
 from tests.payments.refund_support import (
     buy,
-    sandbox_api,
     sandbox_events,
     signed_post,
     staff_user,
+    stripe_api,
 )
 
 pytestmark = pytest.mark.django_db
@@ -362,7 +362,7 @@ def test_a_failed_webhook_is_reprocessed_from_the_admin(
     sandbox, registered_endpoint, client
 ) -> None:
     payment_id = "00000000-0000-0000-0000-0000000000aa"
-    intent = sandbox_api(sandbox).v1.payment_intents.create(
+    intent = stripe_api(sandbox).v1.payment_intents.create(
         params={"amount": 4900, "currency": "usd", "payment_method": "pm_card_visa",
                 "confirm": True,
                 "metadata": {"coursepay_payment_id": payment_id}}
@@ -372,7 +372,7 @@ def test_a_failed_webhook_is_reprocessed_from_the_admin(
         for e in sandbox_events(sandbox, "payment_intent.succeeded")
         if e["data"]["object"]["id"] == intent.id
     )
-    answered = signed_post(Client(raise_request_exception=False), registered_endpoint, succeeded)
+    answered = signed_post(registered_endpoint, succeeded, Client(raise_request_exception=False))
     assert answered.status_code == 200  # kept, not refused
     stored = InboxEvent.objects.get(event_id=succeeded["id"])
     assert stored.last_error.startswith("PaymentUnknown")

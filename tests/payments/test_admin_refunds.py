@@ -181,9 +181,9 @@ def test_a_refund_stripe_cannot_take_now_stays_pending_with_a_warning(
 
 
 def test_a_refund_stripe_refuses_is_shown_as_failed(paid, refunder, sandbox) -> None:
-    from tests.payments.refund_support import sandbox_api
+    from tests.payments.refund_support import stripe_api
 
-    sandbox_api(sandbox).v1.refunds.create(
+    stripe_api(sandbox).v1.refunds.create(
         params={"payment_intent": paid.stripe_payment_intent_id, "amount": 4000}
     )
 

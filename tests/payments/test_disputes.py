@@ -8,7 +8,7 @@ from django.test import Client
 
 from courses.models import Enrollment
 from payments.models import Dispute, DisputeEvent, Payment
-from tests.payments.refund_support import buy, sandbox_api, sandbox_events, signed_post, wait_for
+from tests.payments.refund_support import buy, sandbox_events, signed_post, stripe_api, wait_for
 
 ADMINS = ["payments-team@coursepay.test"]
 
@@ -58,7 +58,7 @@ def test_a_chargeback_suspends_access_and_tells_the_admins_once(
 def test_a_won_dispute_restores_access(sandbox, webhooks_to_live_server, learner) -> None:
     paid, dispute = disputed_purchase(sandbox, learner)
 
-    sandbox_api(sandbox).v1.disputes.update(
+    stripe_api(sandbox).v1.disputes.update(
         dispute.stripe_dispute_id,
         params={"evidence": {"uncategorized_text": "winning_evidence"}, "submit": True},
     )
@@ -81,7 +81,7 @@ def test_a_lost_dispute_revokes_access_and_books_the_loss(
 ) -> None:
     paid, dispute = disputed_purchase(sandbox, learner, "pm_card_createDisputeProductNotReceived")
 
-    sandbox_api(sandbox).v1.disputes.close(dispute.stripe_dispute_id)
+    stripe_api(sandbox).v1.disputes.close(dispute.stripe_dispute_id)
 
     wait_for(lambda: Dispute.objects.get(pk=dispute.pk).outcome == "lost")
     assert enrollment_status(paid) == "revoked"
@@ -96,7 +96,7 @@ def test_an_inquiry_closed_without_a_chargeback_gives_access_back(
     paid, dispute = disputed_purchase(sandbox, learner, "pm_card_createDisputeInquiry")
     assert dispute.stripe_status == "warning_needs_response"
 
-    sandbox_api(sandbox).v1.disputes.close(dispute.stripe_dispute_id)
+    stripe_api(sandbox).v1.disputes.close(dispute.stripe_dispute_id)
 
     wait_for(lambda: Dispute.objects.get(pk=dispute.pk).stripe_status == "warning_closed")
     assert Dispute.objects.get(pk=dispute.pk).outcome == "won"
@@ -109,7 +109,7 @@ def test_dispute_events_reversed_and_duplicated_give_one_dispute_decided_once(
 ) -> None:
     paid = buy(learner, payment_method="pm_card_createDispute")
     advance(sandbox)
-    api = sandbox_api(sandbox)
+    api = stripe_api(sandbox)
     (dispute_id,) = [d.id for d in api.v1.disputes.list().data]
     api.v1.disputes.close(dispute_id)
     events = sandbox_events(
@@ -118,7 +118,7 @@ def test_dispute_events_reversed_and_duplicated_give_one_dispute_decided_once(
     assert len(events) == 3
 
     answers = [
-        signed_post(Client(), registered_endpoint, e).status_code
+        signed_post(registered_endpoint, e, Client()).status_code
         for e in [*reversed(events), *events]
     ]
 
@@ -132,7 +132,7 @@ def test_dispute_events_reversed_and_duplicated_give_one_dispute_decided_once(
 
 @pytest.mark.django_db
 def test_a_dispute_on_a_charge_that_is_not_ours_is_ignored(sandbox, registered_endpoint) -> None:
-    api = sandbox_api(sandbox)
+    api = stripe_api(sandbox)
     api.v1.payment_intents.create(
         params={
             "amount": 500,
@@ -144,5 +144,5 @@ def test_a_dispute_on_a_charge_that_is_not_ours_is_ignored(sandbox, registered_e
     advance(sandbox)
     (created,) = sandbox_events(sandbox, "charge.dispute.created")
 
-    assert signed_post(Client(), registered_endpoint, created).status_code == 200
+    assert signed_post(registered_endpoint, created, Client()).status_code == 200
     assert not Dispute.objects.exists()

@@ -136,7 +136,7 @@ def test_a_restore_leaves_access_alone_when_the_learner_bought_again() -> None:
 
 
 def test_money_is_written_the_currency_s_way() -> None:
-    from payments.money import from_major_units, money_display
+    from config.money import from_major_units, money_display
 
     written = [money_display(4900, "usd"), money_display(3000, "JPY"), money_display(12345, "kwd")]
     assert written == [

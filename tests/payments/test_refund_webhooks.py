@@ -14,10 +14,10 @@ from payments.models import InboxEvent, Payment, PaymentEvent, Refund, RefundEve
 from tests.factories import CourseFactory
 from tests.payments.refund_support import (
     buy,
-    sandbox_api,
     sandbox_events,
     signed_post,
     staff_user,
+    stripe_api,
     token_client,
     wait_for,
 )
@@ -76,7 +76,7 @@ def test_a_dashboard_refund_reaches_the_ledger_as_stripe_s(
 ) -> None:
     paid = buy(learner, CourseFactory.create(price_amount=3000, currency="jpy"))
 
-    sandbox_api(sandbox).v1.refunds.create(
+    stripe_api(sandbox).v1.refunds.create(
         params={"payment_intent": paid.stripe_payment_intent_id, "amount": 1000}
     )
 
@@ -102,7 +102,7 @@ def test_a_full_dashboard_refund_revokes_the_course(
 ) -> None:
     paid = buy(learner)
 
-    sandbox_api(sandbox).v1.refunds.create(params={"payment_intent": paid.stripe_payment_intent_id})
+    stripe_api(sandbox).v1.refunds.create(params={"payment_intent": paid.stripe_payment_intent_id})
 
     wait_for(lambda: Payment.objects.get(pk=paid.pk).status == "refunded")
     wait_for(lambda: Enrollment.objects.get(payment=paid).status == "revoked")
@@ -113,14 +113,14 @@ def test_refund_events_duplicated_and_reversed_record_one_refund(
     sandbox, registered_endpoint, learner
 ) -> None:
     paid = buy(learner)
-    sandbox_api(sandbox).v1.refunds.create(
+    stripe_api(sandbox).v1.refunds.create(
         params={"payment_intent": paid.stripe_payment_intent_id, "amount": 700}
     )
     events = sandbox_events(sandbox, "refund.created", "charge.refunded")
     client = Client()
 
     answers = [
-        signed_post(client, registered_endpoint, event).status_code
+        signed_post(registered_endpoint, event, client).status_code
         for event in [*reversed(events), *events]
     ]
 
@@ -136,10 +136,10 @@ def test_charge_refunded_alone_finds_a_dashboard_refund(
     sandbox, registered_endpoint, learner
 ) -> None:
     paid = buy(learner)
-    sandbox_api(sandbox).v1.refunds.create(params={"payment_intent": paid.stripe_payment_intent_id})
+    stripe_api(sandbox).v1.refunds.create(params={"payment_intent": paid.stripe_payment_intent_id})
     (charge_refunded,) = sandbox_events(sandbox, "charge.refunded")
 
-    assert signed_post(Client(), registered_endpoint, charge_refunded).status_code == 200
+    assert signed_post(registered_endpoint, charge_refunded, Client()).status_code == 200
 
     paid.refresh_from_db()
     assert (paid.status, paid.amount_refunded) == ("refunded", paid.amount)
@@ -150,14 +150,14 @@ def test_charge_refunded_alone_finds_a_dashboard_refund(
 def test_a_refund_of_a_payment_that_is_not_ours_is_acknowledged_and_ignored(
     sandbox, registered_endpoint
 ) -> None:
-    api = sandbox_api(sandbox)
+    api = stripe_api(sandbox)
     intent = api.v1.payment_intents.create(
         params={"amount": 500, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
     )
     api.v1.refunds.create(params={"payment_intent": intent.id})
 
     answers = [
-        signed_post(Client(), registered_endpoint, e).status_code
+        signed_post(registered_endpoint, e, Client()).status_code
         for e in sandbox_events(sandbox, "refund.created", "charge.refunded")
     ]
 
@@ -170,7 +170,7 @@ def test_a_refund_naming_a_refund_we_lack_is_kept_for_a_retry(
     sandbox, registered_endpoint, learner
 ) -> None:
     paid = buy(learner)
-    sandbox_api(sandbox).v1.refunds.create(
+    stripe_api(sandbox).v1.refunds.create(
         params={
             "payment_intent": paid.stripe_payment_intent_id,
             "metadata": {"coursepay_refund_id": "00000000-0000-0000-0000-00000000000a"},
@@ -178,7 +178,7 @@ def test_a_refund_naming_a_refund_we_lack_is_kept_for_a_retry(
     )
     (created,) = sandbox_events(sandbox, "refund.created")
 
-    response = signed_post(Client(raise_request_exception=False), registered_endpoint, created)
+    response = signed_post(registered_endpoint, created, Client(raise_request_exception=False))
 
     assert response.status_code == 200  # kept: the inbox retries it later
     assert_kept_for_a_retry(created)
@@ -191,7 +191,7 @@ def test_stripe_refusing_a_refund_fails_it_and_tells_the_admins(
 ) -> None:
     paid = buy(learner)
     # Refunded in the dashboard, and we have not heard of it yet: Stripe has less left than us.
-    sandbox_api(sandbox).v1.refunds.create(
+    stripe_api(sandbox).v1.refunds.create(
         params={"payment_intent": paid.stripe_payment_intent_id, "amount": 4000}
     )
 
@@ -212,7 +212,7 @@ def test_stripe_refusing_a_refund_fails_it_and_tells_the_admins(
 def test_a_refund_naming_a_payment_we_lack_is_kept_for_a_retry(
     sandbox, registered_endpoint
 ) -> None:
-    api = sandbox_api(sandbox)
+    api = stripe_api(sandbox)
     intent = api.v1.payment_intents.create(
         params={"amount": 500, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
     )
@@ -222,7 +222,7 @@ def test_a_refund_naming_a_payment_we_lack_is_kept_for_a_retry(
     )  # fmt: skip
     (created,) = sandbox_events(sandbox, "refund.created")
 
-    response = signed_post(Client(raise_request_exception=False), registered_endpoint, created)
+    response = signed_post(registered_endpoint, created, Client(raise_request_exception=False))
 
     assert response.status_code == 200
     assert_kept_for_a_retry(created)
@@ -239,7 +239,7 @@ def test_a_refund_event_ahead_of_the_payment_s_success_waits_for_it(
     started = client.post(
         "/api/v1/payments/", {"course": CourseFactory.create().slug}, format="json"
     ).json()
-    api = sandbox_api(sandbox)
+    api = stripe_api(sandbox)
     api.v1.payment_intents.confirm(
         started["stripe_payment_intent_id"], params={"payment_method": "pm_card_visa"}
     )
@@ -248,12 +248,12 @@ def test_a_refund_event_ahead_of_the_payment_s_success_waits_for_it(
     (succeeded,) = sandbox_events(sandbox, "payment_intent.succeeded")
     webhook = Client(raise_request_exception=False)
 
-    early = signed_post(webhook, registered_endpoint, refund_created)
+    early = signed_post(registered_endpoint, refund_created, webhook)
     assert early.status_code == 200
     assert_kept_for_a_retry(refund_created)
     assert not Refund.objects.exists()
 
-    assert signed_post(webhook, registered_endpoint, succeeded).status_code == 200
+    assert signed_post(registered_endpoint, succeeded, webhook).status_code == 200
     InboxEvent.objects.filter(event_id=refund_created["id"]).update(next_attempt_at=timezone.now())
     call_command("webhooks_reprocess", "--due")  # the retry falls due
     assert Payment.objects.get(pk=started["id"]).status == "refunded"
@@ -264,10 +264,10 @@ def test_a_refund_is_mirrored_for_the_back_office(sandbox, registered_endpoint, 
     from djstripe.models import Refund as MirroredRefund
 
     paid = buy(learner)
-    sandbox_api(sandbox).v1.refunds.create(params={"payment_intent": paid.stripe_payment_intent_id})
+    stripe_api(sandbox).v1.refunds.create(params={"payment_intent": paid.stripe_payment_intent_id})
     (created,) = sandbox_events(sandbox, "refund.created")
 
-    assert signed_post(Client(), registered_endpoint, created).status_code == 200
+    assert signed_post(registered_endpoint, created, Client()).status_code == 200
 
     assert MirroredRefund.objects.filter(id=created["data"]["object"]["id"]).exists()
 
@@ -279,7 +279,7 @@ def test_a_mirror_that_cannot_sync_does_not_block_the_ledger(
     from djstripe.models import Refund as MirroredRefund
 
     paid = buy(learner)
-    sandbox_api(sandbox).v1.refunds.create(params={"payment_intent": paid.stripe_payment_intent_id})
+    stripe_api(sandbox).v1.refunds.create(params={"payment_intent": paid.stripe_payment_intent_id})
     (created,) = sandbox_events(sandbox, "refund.created")
     sandbox.control(
         "POST",
@@ -287,7 +287,7 @@ def test_a_mirror_that_cannot_sync_does_not_block_the_ledger(
         {"method": "GET", "path": "/v1/balance_transactions/*", "status": 500, "count": 50},
     )
 
-    assert signed_post(Client(), registered_endpoint, created).status_code == 200
+    assert signed_post(registered_endpoint, created, Client()).status_code == 200
 
     assert Payment.objects.get(pk=paid.pk).status == "refunded"
     assert not MirroredRefund.objects.exists()

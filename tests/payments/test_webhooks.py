@@ -1,38 +1,15 @@
 """Stripe's webhooks move the ledger, through dj-stripe's view, signed by the sandbox."""
 
-import json
-import time
-from collections.abc import Callable
-
 import pytest
 import stripe
 from django.core.management import call_command
-from django.test import Client, TestCase
+from django.test import Client
 from djstripe.models import Event as DjstripeEvent
 
 from courses.models import Enrollment
 from payments.models import InboxEvent, Payment, PaymentEvent
-from stripe_sandbox.testing import TEST_SECRET_KEY
 from tests.factories import CourseFactory, UserFactory
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-
-
-def stripe_client(sandbox) -> stripe.StripeClient:
-    return stripe.StripeClient(TEST_SECRET_KEY, base_addresses={"api": sandbox.url})
-
-
-@pytest.fixture
-def webhooks_to_live_server(sandbox, live_server):
-    """The sandbox delivers every event to this test's server, as Stripe would."""
-    call_command("stripe_webhook_register", base_url=live_server.url, verbosity=0)
-    return live_server
+from tests.payments.live_stripe import signed_post, stripe_api, wait_for
 
 
 def purchase(learner, course, payment_method: str = ""):
@@ -57,7 +34,7 @@ def test_client_side_confirmation_is_settled_by_the_webhook(
     assert started["status"] == "pending"
 
     # What Stripe.js does in the browser with the client secret.
-    stripe_client(sandbox).v1.payment_intents.confirm(
+    stripe_api(sandbox).v1.payment_intents.confirm(
         started["stripe_payment_intent_id"], params={"payment_method": "pm_card_visa"}
     )
 
@@ -105,22 +82,6 @@ def test_three_d_secure_failed_records_the_failure(sandbox, webhooks_to_live_ser
     assert not Enrollment.objects.exists()
 
 
-def signed_post(client: Client, endpoint, event: dict):
-    """Deliver an event as Stripe signs it; processing (after commit) runs before this returns."""
-    payload = json.dumps(event)
-    timestamp = int(time.time())
-    signature = stripe.WebhookSignature._compute_signature(
-        f"{timestamp}.{payload}", endpoint.secret
-    )
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(
-            f"/stripe/webhook/{endpoint.djstripe_uuid}/",
-            data=payload,
-            content_type="application/json",
-            HTTP_STRIPE_SIGNATURE=f"t={timestamp},v1={signature}",
-        )
-
-
 @pytest.fixture
 def registered_endpoint(sandbox, db):
     from djstripe.models import WebhookEndpoint
@@ -130,7 +91,7 @@ def registered_endpoint(sandbox, db):
 
 
 def sandbox_events(sandbox, intent_id: str) -> list[dict]:
-    events = stripe_client(sandbox).v1.events.list(params={"limit": 100})
+    events = stripe_api(sandbox).v1.events.list(params={"limit": 100})
     return [
         e.to_dict()
         for e in reversed(events.data)
@@ -144,7 +105,7 @@ def test_the_same_event_delivered_twenty_times_changes_the_ledger_once(
 ) -> None:
     learner, course = UserFactory.create(), CourseFactory.create()
     started = purchase(learner, course).json()
-    stripe_client(sandbox).v1.payment_intents.confirm(
+    stripe_api(sandbox).v1.payment_intents.confirm(
         started["stripe_payment_intent_id"], params={"payment_method": "pm_card_visa"}
     )
     succeeded = next(
@@ -153,7 +114,7 @@ def test_the_same_event_delivered_twenty_times_changes_the_ledger_once(
         if e["type"] == "payment_intent.succeeded"
     )
 
-    answers = {signed_post(client, registered_endpoint, succeeded).status_code for _ in range(20)}
+    answers = {signed_post(registered_endpoint, succeeded, client).status_code for _ in range(20)}
 
     assert answers == {200}
     assert Payment.objects.get(pk=started["id"]).status == "succeeded"
@@ -168,7 +129,7 @@ def test_events_out_of_order_leave_the_payment_succeeded(
     learner, course = UserFactory.create(), CourseFactory.create()
     started = purchase(learner, course).json()
     intent_id = started["stripe_payment_intent_id"]
-    api = stripe_client(sandbox)
+    api = stripe_api(sandbox)
     with pytest.raises(stripe.CardError):
         api.v1.payment_intents.confirm(
             intent_id, params={"payment_method": "pm_card_visa_chargeDeclined"}
@@ -178,7 +139,7 @@ def test_events_out_of_order_leave_the_payment_succeeded(
     by_type = {e["type"]: e for e in events}
 
     for event_type in ("payment_intent.succeeded", "payment_intent.payment_failed"):
-        assert signed_post(client, registered_endpoint, by_type[event_type]).status_code == 200
+        assert signed_post(registered_endpoint, by_type[event_type], client).status_code == 200
 
     payment = Payment.objects.get(pk=started["id"])
     assert payment.status == "succeeded"
@@ -189,8 +150,8 @@ def test_events_out_of_order_leave_the_payment_succeeded(
 def test_an_event_for_a_payment_we_do_not_have_yet_is_kept_for_a_retry(
     sandbox, registered_endpoint
 ) -> None:
-    customer = stripe_client(sandbox).v1.customers.create(params={"email": "x@example.com"})
-    intent = stripe_client(sandbox).v1.payment_intents.create(
+    customer = stripe_api(sandbox).v1.customers.create(params={"email": "x@example.com"})
+    intent = stripe_api(sandbox).v1.payment_intents.create(
         params={
             "amount": 500,
             "currency": "usd",
@@ -204,7 +165,7 @@ def test_an_event_for_a_payment_we_do_not_have_yet_is_kept_for_a_retry(
         e for e in sandbox_events(sandbox, intent.id) if e["type"] == "payment_intent.succeeded"
     )
 
-    response = signed_post(Client(raise_request_exception=False), registered_endpoint, succeeded)
+    response = signed_post(registered_endpoint, succeeded, Client(raise_request_exception=False))
 
     assert response.status_code == 200  # stored: we retry it ourselves, Stripe need not
     stored = InboxEvent.objects.get(event_id=succeeded["id"])
@@ -238,7 +199,7 @@ def test_success_after_a_decline_grants_once_when_the_webhook_comes_last(
         if e["type"] == "payment_intent.succeeded"
     )
 
-    response = signed_post(client, registered_endpoint, succeeded)
+    response = signed_post(registered_endpoint, succeeded, client)
 
     assert response.status_code == 200
     assert Enrollment.objects.filter(learner=learner, course=course).count() == 1
@@ -250,7 +211,7 @@ def test_a_second_intent_naming_a_paid_payment_does_not_overwrite_it(
 ) -> None:
     learner, course = UserFactory.create(), CourseFactory.create()
     paid = purchase(learner, course, "pm_card_visa").json()
-    stray = stripe_client(sandbox).v1.payment_intents.create(
+    stray = stripe_api(sandbox).v1.payment_intents.create(
         params={
             "amount": 4900,
             "currency": "usd",
@@ -263,7 +224,7 @@ def test_a_second_intent_naming_a_paid_payment_does_not_overwrite_it(
         e for e in sandbox_events(sandbox, stray.id) if e["type"] == "payment_intent.succeeded"
     )
 
-    assert signed_post(client, registered_endpoint, succeeded).status_code == 200
+    assert signed_post(registered_endpoint, succeeded, client).status_code == 200
     assert (
         Payment.objects.get(pk=paid["id"]).stripe_payment_intent_id
         == paid["stripe_payment_intent_id"]
@@ -274,7 +235,7 @@ def test_a_second_intent_naming_a_paid_payment_does_not_overwrite_it(
 def test_an_old_event_for_a_payment_we_never_had_is_acknowledged(
     sandbox, registered_endpoint, client
 ) -> None:
-    intent = stripe_client(sandbox).v1.payment_intents.create(
+    intent = stripe_api(sandbox).v1.payment_intents.create(
         params={
             "amount": 500,
             "currency": "usd",
@@ -288,4 +249,4 @@ def test_an_old_event_for_a_payment_we_never_had_is_acknowledged(
     )
     succeeded["created"] -= 2 * 3600
 
-    assert signed_post(client, registered_endpoint, succeeded).status_code == 200
+    assert signed_post(registered_endpoint, succeeded, client).status_code == 200
