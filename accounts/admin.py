@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
-from accounts.models import User
+from accounts.models import ServiceAPIKey, User
 
 
 @admin.register(User)
@@ -21,3 +23,12 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),
     )
+
+
+# Service API keys live here (accounts); the library's own model is not used.
+admin.site.unregister(APIKey)
+
+
+@admin.register(ServiceAPIKey)
+class ServiceAPIKeyAdmin(APIKeyModelAdmin):
+    """Create a key (shown once, in the confirmation message) or revoke one."""

@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey
 
 
 class UserManager(BaseUserManager["User"]):
@@ -48,3 +49,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name or self.email
+
+
+class ServiceAPIKey(AbstractAPIKey):
+    """A pre-shared key an internal service sends as `X-API-Key` (the seed-002 service API).
+
+    Only a hash is stored; the key is shown once, when it is made (admin or
+    `manage.py create_api_key NAME`). Revoked or expired keys are refused.
+    """
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "service API key"
+        verbose_name_plural = "service API keys"

@@ -357,7 +357,7 @@ def report(sandbox_url: str) -> dict[str, int]:
         if (
             paid_charges[str(payment.pk)]
             and not Enrollment.objects.filter(
-                learner_id=payment.learner_id, course_id=payment.course_id, status="active"
+                learner_id=payment.learner_id, course_id=payment.course_id or 0, status="active"
             ).exists()
         ):
             unenrolled.append(str(payment.pk))

@@ -125,7 +125,8 @@ class AutoSchema(openapi.AutoSchema):
         return getattr(self.view, action, None)
 
     def _error_response(self, status: int, description: str) -> dict[str, Any]:
-        response = self._get_response_for_code(ErrorSerializer, str(status))
+        serializer = getattr(self.view, "error_serializer", ErrorSerializer)
+        response = self._get_response_for_code(serializer, str(status))
         response["description"] = description
         if status in (429, 503):
             response["headers"] = {

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
-API_PREFIX = "/api/"
+API_PREFIX = ("/api/", "/customers", "/products", "/payments/")
+"""The native API and the seed contracts' paths (the service API lives at the site root)."""
 API_NOT_FOUND = "api-not-found"
 """The URL name of the catch-all that answers unknown `/api/` paths (see `config.urls`)."""
 

@@ -5,6 +5,7 @@ from django.views import defaults
 
 from config import api_docs, exceptions, health, metrics, slashes
 from payments.api.stripe_webhook import stripe_webhook
+from payments.contracts import urls as contracts
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -26,6 +27,10 @@ urlpatterns = [
     path("api/docs/", api_docs.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", api_docs.RedocView.as_view(url_name="schema"), name="redoc"),
     path("stripe/webhook/<uuid:uuid>/", stripe_webhook, name="stripe-webhook"),
+    # The seed documents' exact paths (payments/contracts/).
+    path("api/checkout/", include(contracts.embedded_checkout_urls)),
+    path("api/stripe/", include(contracts.mobile_urls)),
+    path("", include(contracts.service_api_urls)),
     # Last: any other /api/ path is a JSON 404, in development too.
     re_path(r"^api/", exceptions.api_not_found, name=slashes.API_NOT_FOUND),
 ]

@@ -38,6 +38,7 @@ from payments.admin_chart import daily_chart
 from payments.gateway import get_gateway
 from payments.inbox import inbox_reprocess
 from payments.models import (
+    CatalogProduct,
     Dispute,
     DisputeEvent,
     InboxEvent,
@@ -47,6 +48,8 @@ from payments.models import (
     Refund,
     RefundEvent,
     RefundReason,
+    ServiceCustomer,
+    Subscription,
 )
 from payments.selectors import (
     LedgerFilter,
@@ -293,7 +296,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     @admin.display(description="learner", ordering="learner__email")
     def learner_email(self, payment: Payment) -> str:
-        return payment.learner.email
+        return payment.learner.email if payment.learner else "(guest)"
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, payment: Payment) -> str:
@@ -717,3 +720,31 @@ def _reduce_stripe_mirror() -> None:
 
 
 _reduce_stripe_mirror()
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    """Subscriptions (mobile app), as Stripe's creation answers and webhooks report them."""
+
+    list_display = ("created", "stripe_id", "learner", "stripe_price_id", "status",
+                    "current_period_end", "cancel_at_period_end")  # fmt: skip
+    list_filter = ("status",)
+    list_select_related = ("learner",)
+    search_fields = ("=stripe_id", "=stripe_customer_id")
+
+
+@admin.register(CatalogProduct)
+class CatalogProductAdmin(ReadOnlyAdmin):
+    """Products that are not courses (the seed contracts' products and prices)."""
+
+    list_display = ("created", "external_id", "name", "amount", "currency", "interval",
+                    "stripe_product_id", "stripe_price_id")  # fmt: skip
+    search_fields = ("=external_id", "=stripe_product_id", "=stripe_price_id")
+
+
+@admin.register(ServiceCustomer)
+class ServiceCustomerAdmin(ReadOnlyAdmin):
+    """Customers internal services created through the service API."""
+
+    list_display = ("created", "stripe_customer_id", "email", "name", "created_by")
+    search_fields = ("=stripe_customer_id", "=email")

@@ -228,3 +228,35 @@ class RefundRefused(AppError):
 
     def __init__(self, message: str, *, code: str, status: int = 409, suggestion: str = "") -> None:
         super().__init__(message=message, code=code, status=status, suggestion=suggestion)
+
+
+class StripeObjectMissing(AppError):
+    """The processor has no object with this id (a Checkout Session or PaymentIntent id)."""
+
+    def __init__(self, object_id: str) -> None:
+        super().__init__(
+            message=f"There is no payment {quote(object_id)}.",
+            code="not_found",
+            status=404,
+        )
+
+
+class ContractNotFound(AppError):
+    """An id a seed contract's caller named that is not ours (a product, customer, price)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message, code="not_found", status=404)
+
+
+class ContractForbidden(AppError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message, code="forbidden", status=403)
+
+
+class ProductExists(AppError):
+    def __init__(self, external_id: str) -> None:
+        super().__init__(
+            message=f"A product with externalProductId {quote(external_id)} already exists.",
+            code="product_exists",
+            status=409,
+        )

@@ -167,6 +167,24 @@ class DisputeState:
 
 
 @dataclass(frozen=True)
+class SubscriptionState:
+    """What we keep of a Subscription after a call or an event."""
+
+    id: str
+    status: str
+    """incomplete, trialing, active, past_due, canceled..."""
+    customer_id: str
+    price_id: str
+    cancel_at_period_end: bool = False
+    current_period_end: int = 0
+    """Unix time; 0 when unknown."""
+    canceled_at: int = 0
+    client_secret: str = ""
+    """What the client confirms the first payment with: the first invoice's PaymentIntent's
+    secret, or the pending SetupIntent's when nothing is due now (only on creation)."""
+
+
+@dataclass(frozen=True)
 class WebhookEndpointCreated:
     id: str
     secret: str
@@ -204,8 +222,10 @@ class PaymentGateway(Protocol):
         currency: str,
         metadata: Mapping[str, str],
         idempotency_key: str,
+        interval: str = "",
     ) -> str:
-        """Create an immutable one-time price; returns its id. Moves no money."""
+        """Create an immutable price, one-time or (with `interval` "month"/"year") recurring;
+        returns its id. Moves no money."""
         ...
 
     def price_archive(self, *, price_id: str) -> None:
@@ -250,7 +270,8 @@ class PaymentGateway(Protocol):
         ...
 
     def payment_intent_state(self, *, intent_id: str) -> IntentState:
-        """Read an intent as the processor has it now (with its latest charge)."""
+        """Read an intent as the processor has it now (with its latest charge). Raises
+        `StripeObjectMissing` for an id the processor does not know."""
         ...
 
     def payment_intent_find(
@@ -336,15 +357,18 @@ class PaymentGateway(Protocol):
         cancel_url: str,
         return_url: str,
         idempotency_key: str,
+        customer_email: str = "",
     ) -> CheckoutState:
-        """Open a Checkout Session selling `line` once, on the customer. Moves no money itself:
+        """Open a Checkout Session selling `line` once, on the customer (or, with no
+        `customer_id`, for a guest, whose e-mail may be given). Moves no money itself:
         the learner pays on the processor's page (`ui_mode` "hosted", redirected to `url`) or in
         ours ("embedded", mounted with `client_secret`). `metadata` goes on the session and on
         the PaymentIntent it creates when the learner pays."""
         ...
 
     def checkout_session_state(self, *, session_id: str) -> CheckoutState:
-        """Read a session as the processor has it now, with its PaymentIntent (and charge)."""
+        """Read a session as the processor has it now, with its PaymentIntent (and charge).
+        Raises `StripeObjectMissing` for an id the processor does not know."""
         ...
 
     def checkout_session_expire(self, *, session_id: str, idempotency_key: str) -> CheckoutState:
@@ -373,6 +397,19 @@ class PaymentGateway(Protocol):
     ) -> None:
         """Make one of the customer's cards the default for future payments (an update, so
         naturally idempotent: no key; a key would replay an older choice within 24 hours)."""
+        ...
+
+    def ephemeral_key_create(self, *, customer_id: str, api_version: str) -> str:
+        """A short-lived key a mobile SDK (built for `api_version`) uses to act for the
+        customer; returns its secret. Moves no money; not idempotent (each call a new key)."""
+        ...
+
+    def subscription_create(
+        self, *, customer_id: str, price_id: str, metadata: Mapping[str, str], idempotency_key: str
+    ) -> SubscriptionState:
+        """Subscribe the customer to a recurring price, incomplete until the client confirms
+        the first payment (or saves a card when nothing is due) with `client_secret`. Moves no
+        money itself."""
         ...
 
 

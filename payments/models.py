@@ -1,10 +1,14 @@
 """The payment ledger. Every row is driven by a Stripe fact: an API response or a signed webhook."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 
 class PaymentStatus(models.TextChoices):
@@ -44,9 +48,21 @@ class Payment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        null=True,
+        blank=True,
+        help_text="Empty for a guest's payment (the seed contracts' embedded checkout).",
     )
-    course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, related_name="payments")
+    course = models.ForeignKey(
+        "courses.Course",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        null=True,
+        blank=True,
+        help_text="Empty for a payment of no course (a product or an amount of a seed contract).",
+    )
     amount = models.PositiveIntegerField(help_text="In the currency's minor unit.")
     currency = models.CharField(max_length=3)
     description = models.CharField(
@@ -106,7 +122,14 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.course} for {self.learner} ({self.status})"
+        what = self.course or self.description or "payment"
+        return f"{what} for {self.learner or 'a guest'} ({self.status})"
+
+    @property
+    def bought_course(self) -> "Course":
+        """The course of a course purchase (the only kind the course flows handle)."""
+        assert self.course is not None, f"payment {self.pk} is of no course"
+        return self.course
 
 
 class PaymentEvent(models.Model):
@@ -262,6 +285,16 @@ class CheckoutSession(models.Model):
     return_url = models.CharField(max_length=2000, blank=True)
     stripe_price_id = models.CharField(
         max_length=255, blank=True, help_text="The catalog Price sold, or empty for the amount."
+    )
+    stripe_customer_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The Customer paying when not the learner's own (service API); empty for the "
+        "learner's, or for a guest.",
+    )
+    customer_email = models.CharField(max_length=254, blank=True, help_text="A guest's e-mail.")
+    extra_metadata = models.JSONField(
+        default=dict, blank=True, help_text="The caller's metadata, sent to Stripe with ours."
     )
     status = models.CharField(max_length=10, choices=Status.choices, blank=True)
     payment_status = models.CharField(max_length=32, blank=True)
@@ -520,3 +553,77 @@ class PaymentRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.currency} course {self.course_id} {self.status}: {self.count}"
+
+
+class CatalogProduct(models.Model):
+    """A Stripe Product and its one Price that is not a course: what the seed contracts sell
+    (the service API's products, the embedded checkout's one-time product, the mobile app's
+    subscription price). Written before Stripe is called: the idempotency keys name the row."""
+
+    class Interval(models.TextChoices):
+        ONE_TIME = "", "One time"
+        MONTH = "month"
+        YEAR = "year"
+
+    external_id = models.CharField(
+        max_length=200, unique=True, help_text="The caller's id (stored in Stripe's metadata)."
+    )
+    name = models.CharField(max_length=250)
+    description = models.TextField(blank=True)
+    amount = models.PositiveIntegerField(help_text="In the currency's minor unit.")
+    currency = models.CharField(max_length=3)
+    interval = models.CharField(max_length=5, choices=Interval.choices, blank=True)
+    stripe_product_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_price_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class ServiceCustomer(models.Model):
+    """A Stripe Customer created by an internal service through the service API (seed 002).
+    Written before Stripe is called: its id is the idempotency key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=250, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created_by = models.CharField(max_length=100, blank=True, help_text="The API key's name.")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created",)
+
+    def __str__(self) -> str:
+        return self.stripe_customer_id or self.email
+
+
+class Subscription(models.Model):
+    """A Stripe Subscription, as its webhooks and its creation tell us (mobile app, seed 001)."""
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        null=True,
+        blank=True,
+    )
+    stripe_customer_id = models.CharField(max_length=255, db_index=True)
+    stripe_price_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=32, help_text="Stripe's subscription status.")
+    cancel_at_period_end = models.BooleanField(default=False)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.stripe_id} ({self.status})"

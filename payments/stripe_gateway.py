@@ -25,6 +25,7 @@ from payments.errors import (
     PaymentDeclined,
     PaymentMethodRejected,
     RefundRejected,
+    StripeObjectMissing,
     StripeRequestInFlight,
 )
 from payments.gateway import (
@@ -39,6 +40,7 @@ from payments.gateway import (
     RefundState,
     SetupState,
     StripeEvent,
+    SubscriptionState,
     WebhookEndpointCreated,
 )
 
@@ -142,7 +144,8 @@ def client() -> stripe.StripeClient:
 
 
 @contextmanager
-def _translated_errors() -> Iterator[None]:
+def _translated_errors(*, missing: str = "") -> Iterator[None]:
+    """`missing`: the id a read names, whose absence at Stripe is `StripeObjectMissing`."""
     try:
         yield
     except stripe.CardError as exc:
@@ -153,6 +156,8 @@ def _translated_errors() -> Iterator[None]:
     except stripe.IdempotencyError as exc:
         raise GatewayKeyReused() from exc
     except stripe.InvalidRequestError as exc:
+        if missing and exc.code == "resource_missing":
+            raise StripeObjectMissing(missing) from exc
         if exc.code == "payment_intent_unexpected_state":
             raise IntentStateConflict(exc.user_message or "") from exc
         if exc.param == "payment_method" or exc.code == "payment_method_unexpected_state":
@@ -256,6 +261,30 @@ def customer_state(customer: Mapping[str, Any]) -> CustomerState:
     return CustomerState(
         id=customer["id"],
         default_payment_method_id=default if isinstance(default, str) else default["id"],
+    )
+
+
+def subscription_state(subscription: Mapping[str, Any]) -> SubscriptionState:
+    """Our view of a Subscription, from the SDK object or from a webhook payload. Billing
+    periods live on the items (since the basil API versions); the first item is the price."""
+    items = (subscription.get("items") or {}).get("data") or [{}]
+    item = items[0]
+    invoice = subscription.get("latest_invoice")
+    secret = ""
+    if isinstance(invoice, Mapping):
+        secret = (invoice.get("confirmation_secret") or {}).get("client_secret") or ""
+    setup = subscription.get("pending_setup_intent")
+    if not secret and isinstance(setup, Mapping):
+        secret = setup.get("client_secret") or ""
+    return SubscriptionState(
+        id=subscription["id"],
+        status=subscription["status"],
+        customer_id=_id_of(subscription.get("customer")),
+        price_id=_id_of(item.get("price")),
+        cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
+        current_period_end=item.get("current_period_end") or 0,
+        canceled_at=subscription.get("canceled_at") or 0,
+        client_secret=secret,
     )
 
 
@@ -394,15 +423,19 @@ class StripeGateway:
         currency: str,
         metadata: Mapping[str, str],
         idempotency_key: str,
+        interval: str = "",
     ) -> str:
+        params: dict[str, Any] = {
+            "product": product_id,
+            "unit_amount": unit_amount,
+            "currency": currency,
+            "metadata": dict(metadata),
+        }
+        if interval:
+            params["recurring"] = {"interval": interval}
         with _translated_errors():
             price = client().v1.prices.create(
-                params={
-                    "product": product_id,
-                    "unit_amount": unit_amount,
-                    "currency": currency,
-                    "metadata": dict(metadata),
-                },
+                params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": idempotency_key},
             )
         return price.id
@@ -470,7 +503,7 @@ class StripeGateway:
         return intent_state(intent.to_dict())
 
     def payment_intent_state(self, *, intent_id: str) -> IntentState:
-        with _translated_errors():
+        with _translated_errors(missing=intent_id):
             intent = client().v1.payment_intents.retrieve(
                 intent_id, params={"expand": INTENT_EXPAND}
             )
@@ -591,16 +624,20 @@ class StripeGateway:
         cancel_url: str,
         return_url: str,
         idempotency_key: str,
+        customer_email: str = "",
     ) -> CheckoutState:
         params: dict[str, Any] = {
             "mode": "payment",
             "ui_mode": _ui_mode(ui_mode),
-            "customer": customer_id,
             "line_items": [_line_item(line)],
             "metadata": dict(metadata),
             "client_reference_id": metadata.get("coursepay_payment_id", ""),
             "payment_intent_data": {"metadata": dict(metadata)},
         }
+        if customer_id:
+            params["customer"] = customer_id
+        elif customer_email:
+            params["customer_email"] = customer_email
         if ui_mode == "embedded":
             params["return_url"] = return_url
         else:
@@ -613,7 +650,7 @@ class StripeGateway:
         return checkout_state(session.to_dict())
 
     def checkout_session_state(self, *, session_id: str) -> CheckoutState:
-        with _translated_errors():
+        with _translated_errors(missing=session_id):
             session = client().v1.checkout.sessions.retrieve(
                 session_id, params={"expand": SESSION_EXPAND}
             )
@@ -674,3 +711,27 @@ class StripeGateway:
                 customer_id,
                 params={"invoice_settings": {"default_payment_method": payment_method_id}},
             )
+
+    def ephemeral_key_create(self, *, customer_id: str, api_version: str) -> str:
+        with _translated_errors():
+            key = client().v1.ephemeral_keys.create(
+                params={"customer": customer_id}, options={"stripe_version": api_version}
+            )
+        return key.secret or ""
+
+    def subscription_create(
+        self, *, customer_id: str, price_id: str, metadata: Mapping[str, str], idempotency_key: str
+    ) -> SubscriptionState:
+        with _translated_errors():
+            subscription = client().v1.subscriptions.create(
+                params={
+                    "customer": customer_id,
+                    "items": [{"price": price_id}],
+                    "payment_behavior": "default_incomplete",
+                    "payment_settings": {"save_default_payment_method": "on_subscription"},
+                    "metadata": dict(metadata),
+                    "expand": ["latest_invoice.confirmation_secret", "pending_setup_intent"],
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        return subscription_state(subscription.to_dict())

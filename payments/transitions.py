@@ -133,6 +133,19 @@ def payment_open(*, learner_id: int, course: Course, actor: Actor) -> Payment:
     return payment
 
 
+def payment_open_for_amount(
+    *, learner_id: int | None, amount: int, currency: str, description: str, actor: Actor
+) -> Payment:
+    """A new pending payment of no course (a seed contract's product or amount), for a learner
+    or a guest (`learner_id` None), with its first audit row."""
+    payment = Payment.objects.create(
+        learner_id=learner_id, amount=amount, currency=currency, description=description
+    )
+    rollup_add(payment)
+    _audit(payment, from_status="", actor=actor, detail={})
+    return payment
+
+
 def payment_move(
     payment: Payment,
     to: S,
@@ -187,10 +200,12 @@ def _move(
         payment.save()
     _audit(payment, from_status=old, actor=actor, detail=detail or {})
     if to == S.SUCCEEDED and old not in REFUND_REVERSALS:  # first success, not a reversal
-        enrollment_grant(
-            learner_id=payment.learner_id, course_id=payment.course_id, payment_id=payment.pk
-        )
-        payment_succeeded.send(sender=Payment, payment_id=payment.pk)
+        if payment.course_id is not None and payment.learner_id is not None:
+            enrollment_grant(
+                learner_id=payment.learner_id, course_id=payment.course_id, payment_id=payment.pk
+            )
+        if payment.learner_id is not None:  # a receipt needs a buyer to send it to
+            payment_succeeded.send(sender=Payment, payment_id=payment.pk)
     elif to == S.REFUNDED:
         enrollment_revoke(payment_id=payment.pk)
 

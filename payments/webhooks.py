@@ -23,7 +23,14 @@ from djstripe.event_handlers import djstripe_receiver
 
 from payments.errors import PaymentUnknown
 from payments.gateway import WebhookEndpointCreated, get_gateway
-from payments.services import checkout_sessions, disputes, outcomes, payment_methods, refunds
+from payments.services import (
+    checkout_sessions,
+    disputes,
+    outcomes,
+    payment_methods,
+    refunds,
+    subscriptions,
+)
 from payments.stripe_gateway import (
     card_state,
     charge_state,
@@ -33,6 +40,7 @@ from payments.stripe_gateway import (
     intent_state,
     refund_state,
     setup_state,
+    subscription_state,
 )
 from payments.transitions import Actor
 
@@ -91,6 +99,10 @@ def _record_dispute(state: Any, *, actor: Actor) -> Any:
     return disputes.dispute_record(dispute=state, actor=actor)
 
 
+def _record_subscription(state: Any, *, actor: Actor) -> Any:
+    return subscriptions.subscription_record(subscription=state)
+
+
 INTENT = Route(djstripe_models.PaymentIntent, intent_state, _record_intent)
 CHARGE = Route(djstripe_models.Charge, charge_state, _record_charge)
 CHECKOUT = Route(djstripe_models.Session, checkout_state, _record_checkout)
@@ -100,6 +112,7 @@ CUSTOMER = Route(djstripe_models.Customer, customer_state, _record_default_card)
 REFUND = Route(djstripe_models.Refund, refund_state, _record_refund, mirrored_by_djstripe=False)
 CHARGE_REFUNDED = Route(djstripe_models.Charge, charge_state, _record_charge_refunds)
 DISPUTE = Route(djstripe_models.Dispute, dispute_state, _record_dispute)
+SUBSCRIPTION = Route(djstripe_models.Subscription, subscription_state, _record_subscription)
 
 TABLE: dict[str, Route] = {
     "payment_intent.succeeded": INTENT,
@@ -126,6 +139,9 @@ TABLE: dict[str, Route] = {
     "charge.dispute.closed": DISPUTE,
     "charge.dispute.funds_withdrawn": DISPUTE,
     "charge.dispute.funds_reinstated": DISPUTE,
+    "customer.subscription.created": SUBSCRIPTION,
+    "customer.subscription.updated": SUBSCRIPTION,
+    "customer.subscription.deleted": SUBSCRIPTION,
 }
 
 ENABLED_EVENTS = sorted(

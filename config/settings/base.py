@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "rest_framework.authtoken",
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -242,6 +243,41 @@ CHECKOUT_RETURN_URL: str = env.str(
     "CHECKOUT_RETURN_URL", default=f"{SITE_URL}/checkout/return?session_id={{CHECKOUT_SESSION_ID}}"
 )
 
+# The seed contracts (payments/contracts/, README "Contract endpoints").
+# Seed 004: embedded Checkout of one one-time product, returning to FRONTEND_URL + the path.
+FRONTEND_URL: str = env.str("FRONTEND_URL", default=SITE_URL).rstrip("/")
+EMBEDDED_CHECKOUT_RETURN_PATH: str = env.str("EMBEDDED_CHECKOUT_RETURN_PATH", default="/hero-me")
+EMBEDDED_CHECKOUT_PRODUCT = {
+    "external_id": env.str("EMBEDDED_CHECKOUT_PRODUCT_ID", default="hero-me-feelings"),
+    "name": env.str(
+        "EMBEDDED_CHECKOUT_PRODUCT_NAME", default="Hero Me Feelings - Personalized AAC Board"
+    ),
+    "description": env.str(
+        "EMBEDDED_CHECKOUT_PRODUCT_DESCRIPTION",
+        default="AI-powered personalized feelings board with 24+ custom images",
+    ),
+    "amount": env.int("EMBEDDED_CHECKOUT_PRODUCT_AMOUNT", default=200),
+    "currency": env.str("EMBEDDED_CHECKOUT_PRODUCT_CURRENCY", default="usd"),
+}
+# Seed 001: the mobile PaymentSheet. Amounts in minor units within these bounds, currencies
+# from this list; ephemeral keys for the API version the mobile SDK is built for.
+MOBILE_PAYMENT_MIN_AMOUNT = env.int("MOBILE_PAYMENT_MIN_AMOUNT", default=50)
+MOBILE_PAYMENT_MAX_AMOUNT = env.int("MOBILE_PAYMENT_MAX_AMOUNT", default=1_000_000)
+MOBILE_PAYMENT_CURRENCIES: list[str] = env.list(
+    "MOBILE_PAYMENT_CURRENCIES", default=["usd", "eur", "gbp"]
+)
+MOBILE_EPHEMERAL_KEY_API_VERSION: str = env.str(
+    "MOBILE_EPHEMERAL_KEY_API_VERSION", default="2023-10-16"
+)
+# Seed 002: the service API's hosted Checkout sends the customer back to these pages.
+SERVICE_CHECKOUT_SUCCESS_URL: str = env.str(
+    "SERVICE_CHECKOUT_SUCCESS_URL",
+    default=f"{FRONTEND_URL}/payments/success?session_id={{CHECKOUT_SESSION_ID}}",
+)
+SERVICE_CHECKOUT_CANCEL_URL: str = env.str(
+    "SERVICE_CHECKOUT_CANCEL_URL", default=f"{FRONTEND_URL}/payments/canceled"
+)
+
 # Refunds: staff may refund within this many days of the payment (a superuser may override,
 # confirming it); pending refunds Stripe has not settled for this long are re-read there.
 REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
@@ -259,12 +295,19 @@ DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
 
+# Browsers may call the API (and the seed contracts' paths) from these origins only
+# (scheme://host[:port]); `CORS_ALLOW_ALL_ORIGINS` ("*") is for development (dev.py), never
+# production. Methods and headers are those the seed documents' frontends send.
 CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_ALL_ORIGINS = False
+CORS_URLS_REGEX = r"^/(api/|customers|products|payments/)"
+CORS_ALLOW_METHODS = ("GET", "OPTIONS", "POST")
 CORS_ALLOW_HEADERS = (
     "accept",
     "authorization",
     "content-type",
     "idempotency-key",
+    "x-api-key",
     "x-csrftoken",
     "x-request-id",
 )
@@ -297,6 +340,10 @@ REST_FRAMEWORK = {
         "auth": env.str("THROTTLE_AUTH_RATE", default="10/min"),
         "payments_user": env.str("THROTTLE_PAYMENTS_USER_RATE", default="20/min"),
         "payments_ip": env.str("THROTTLE_PAYMENTS_IP_RATE", default="60/min"),
+        # The seed contracts (payments/contracts/), per caller: a guest's IP, a learner, a key.
+        "contract_embedded_checkout": env.str("THROTTLE_CONTRACT_EMBEDDED_RATE", default="30/min"),
+        "contract_mobile": env.str("THROTTLE_CONTRACT_MOBILE_RATE", default="30/min"),
+        "contract_service_api": env.str("THROTTLE_CONTRACT_SERVICE_RATE", default="300/min"),
     },
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     # How many proxies in front of us append to X-Forwarded-For. 0 trusts none of it, so a

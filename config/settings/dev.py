@@ -13,3 +13,6 @@ os.environ.setdefault("STRIPE_API_BASE", "http://127.0.0.1:12111")
 os.environ.setdefault("METRICS_PUBLIC", "true")
 
 from config.settings.base import *  # noqa: F403
+
+# Any origin may call the API in development (the seed documents' "`*` for development").
+CORS_ALLOW_ALL_ORIGINS = env.bool("CORS_ALLOW_ALL_ORIGINS", default=True)  # noqa: F405

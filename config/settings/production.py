@@ -33,3 +33,5 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Cross-origin callers only from the origins listed (CORS_ALLOWED_ORIGINS), never "*".
+CORS_ALLOW_ALL_ORIGINS = False

@@ -12,6 +12,9 @@ os.environ.setdefault("THROTTLE_USER_RATE", "100000/min")
 os.environ.setdefault("THROTTLE_AUTH_RATE", "100000/min")
 os.environ.setdefault("THROTTLE_PAYMENTS_USER_RATE", "100000/min")
 os.environ.setdefault("THROTTLE_PAYMENTS_IP_RATE", "100000/min")
+os.environ.setdefault("THROTTLE_CONTRACT_EMBEDDED_RATE", "100000/min")
+os.environ.setdefault("THROTTLE_CONTRACT_MOBILE_RATE", "100000/min")
+os.environ.setdefault("THROTTLE_CONTRACT_SERVICE_RATE", "100000/min")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import VAR_DIR, env

@@ -131,7 +131,7 @@ def _fits(
 
 
 def _session_row(payment: Payment, *, ui_mode: str, redirects: _Redirects) -> CheckoutSession:
-    course: Course = payment.course
+    course: Course = payment.bought_course
     return CheckoutSession.objects.create(
         payment=payment,
         ui_mode=ui_mode,

@@ -39,12 +39,14 @@ def checkout_session_create(*, session: CheckoutSession, gateway: PaymentGateway
     key names the payment and the parameters come from the row) and record it."""
     payment = session.payment
     metadata = {
+        **session.extra_metadata,
         PAYMENT_METADATA_KEY: str(payment.pk),
-        "coursepay_course_id": str(payment.course_id),
-        "coursepay_learner_id": str(payment.learner_id),
+        "coursepay_course_id": str(payment.course_id or ""),
+        "coursepay_learner_id": str(payment.learner_id or ""),
     }
     state = gateway.checkout_session_create(
-        customer_id=stripe_customer_get_or_create(user=payment.learner, gateway=gateway),
+        customer_id=_customer_of(session, gateway=gateway),
+        customer_email=session.customer_email,
         ui_mode=session.ui_mode,
         line=CheckoutLine(
             amount=payment.amount,
@@ -59,6 +61,15 @@ def checkout_session_create(*, session: CheckoutSession, gateway: PaymentGateway
         idempotency_key=f"coursepay-payment-{payment.pk}-checkout",
     )
     return checkout_session_record(session=state, actor=transitions.API, gateway=gateway) or payment
+
+
+def _customer_of(session: CheckoutSession, *, gateway: PaymentGateway) -> str:
+    """The Customer the session is created on: the one named on the row (service API), the
+    learner's own, or none for a guest."""
+    if session.stripe_customer_id:
+        return session.stripe_customer_id
+    learner = session.payment.learner
+    return stripe_customer_get_or_create(user=learner, gateway=gateway) if learner else ""
 
 
 def checkout_session_record(

@@ -1,20 +1,41 @@
-"""The learner's Stripe Customer."""
+"""Stripe Customers: the learner's own, and those internal services create (service API)."""
 
 from accounts.models import User
 from payments.gateway import PaymentGateway
-from payments.models import StripeCustomer
+from payments.models import ServiceCustomer, StripeCustomer
 
 
-def stripe_customer_get_or_create(*, user: User, gateway: PaymentGateway) -> str:
-    """The learner's Stripe Customer id, created on first use (once: the key names the user)."""
+def stripe_customer_get_or_create(
+    *, user: User, gateway: PaymentGateway, email: str = "", name: str = ""
+) -> str:
+    """The learner's Stripe Customer id, created on first use (once: the key names the user),
+    with the learner's e-mail and name unless others are given for it."""
     existing = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True)
     if customer_id := existing.first():
         return customer_id
     customer_id = gateway.customer_create(
-        email=user.email,
-        name=user.get_full_name(),
+        email=email or user.email,
+        name=name or user.get_full_name(),
         metadata={"coursepay_user_id": str(user.pk), "djstripe_subscriber": str(user.pk)},
         idempotency_key=f"coursepay-user-{user.pk}-customer",
     )
     StripeCustomer.objects.get_or_create(user=user, defaults={"customer_id": customer_id})
     return customer_id
+
+
+def service_customer_create(
+    *, email: str, name: str, created_by: str, gateway: PaymentGateway
+) -> ServiceCustomer:
+    """A new Customer for an internal service (each call a new one, as the service API
+    promises); the row is written first and names the idempotency key."""
+    customer = ServiceCustomer.objects.create(email=email, name=name, created_by=created_by)
+    customer.stripe_customer_id = gateway.customer_create(
+        email=email,
+        name=name,
+        metadata={"coursepay_service_customer_id": str(customer.pk)},
+        idempotency_key=f"coursepay-service-customer-{customer.pk}",
+    )
+    ServiceCustomer.objects.filter(pk=customer.pk).update(
+        stripe_customer_id=customer.stripe_customer_id
+    )
+    return customer

@@ -27,16 +27,18 @@ def refund_email_learner(*, refund_id: str) -> bool:
 
     def send(refund: Refund) -> None:
         payment = refund.payment
+        if payment.learner is None:  # a guest's payment: nobody of ours to write to
+            return
         receipt = getattr(payment, "receipt", None)  # the receipts app's reverse one-to-one
         context = {
             "learner_name": payment.learner.get_full_name(),
             "amount": money_display(refund.amount, refund.currency),
-            "course": payment.course.title,
+            "course": payment_title(payment),
             "receipt_number": getattr(receipt, "number", ""),
             "full": payment.amount_refunded >= payment.amount,
         }
         message = EmailMultiAlternatives(
-            subject=f"Your refund for {payment.course.title}",
+            subject=f"Your refund for {payment_title(payment)}",
             body=render_to_string("emails/refund_succeeded.txt", context),
             to=[payment.learner.email],
         )
@@ -68,7 +70,7 @@ def refund_email_admins_failure(*, refund_id: str) -> bool:
             or refund.status,
         }
         mail_admins(
-            f"Refund failed: {context['amount']} for {payment.course.title}",
+            f"Refund failed: {context['amount']} for {payment_title(payment)}",
             render_to_string("emails/refund_failed_admins.txt", context),
             fail_silently=False,
         )
@@ -89,7 +91,7 @@ def dispute_email_admins(*, dispute_id: int) -> bool:
             "amount": money_display(dispute.amount, dispute.currency),
         }
         mail_admins(
-            f"Payment disputed: {context['amount']} for {payment.course.title}",
+            f"Payment disputed: {context['amount']} for {payment_title(payment)}",
             render_to_string("emails/dispute_opened_admins.txt", context),
             fail_silently=False,
         )
@@ -97,11 +99,16 @@ def dispute_email_admins(*, dispute_id: int) -> bool:
     return _send_once(Dispute, dispute_id, "admins_notified_at", send)
 
 
+def payment_title(payment: Payment) -> str:
+    """What was bought: the course, or (a payment of no course) its description."""
+    return payment.course.title if payment.course else payment.description
+
+
 def _payment_context(payment: Payment) -> dict[str, object]:
     return {
         "payment_id": payment.pk,
-        "course": payment.course.title,
-        "learner_email": payment.learner.email,
+        "course": payment_title(payment),
+        "learner_email": payment.learner.email if payment.learner else "a guest",
         "admin_path": reverse("admin:payments_payment_change", args=[payment.pk]),
     }
 

@@ -131,7 +131,7 @@ def _course_for_sale(*, learner: User, course_slug: str) -> tuple[Course, uuid.U
 
 
 def _price_changed_since_opened(payment: Payment) -> bool:
-    course = payment.course
+    course = payment.bought_course
     return (payment.amount, payment.currency) != (course.price_amount, course.currency)
 
 

@@ -31,6 +31,8 @@ def receipt_issue(*, payment_id: uuid.UUID | str) -> Receipt:
         raise ReceiptNotIssuable(f"no payment {payment_id}")
     if payment.status not in RECEIPTABLE:
         raise ReceiptNotIssuable(f"payment {payment_id} is {payment.status}, not paid")
+    if payment.learner is None:
+        raise ReceiptNotIssuable(f"payment {payment_id} is a guest's: no buyer to send it to")
     issued_at = timezone.now()
     year = timezone.localdate(issued_at).year
     with transaction.atomic():
@@ -60,7 +62,7 @@ def receipt_issue(*, payment_id: uuid.UUID | str) -> Receipt:
         ReceiptLine.objects.create(
             receipt=receipt,
             position=1,
-            description=payment.course.title,
+            description=payment.course.title if payment.course else payment.description,
             unit_amount=payment.amount,
             quantity=1,
             amount=payment.amount,
@@ -99,6 +101,7 @@ def receipt_issue_missing(*, now: datetime | None = None) -> int:
             status__in=RECEIPTABLE,
             updated__lt=cutoff,
             receipt__isnull=True,
+            learner__isnull=False,
             receipt_issue_failure__isnull=True,
         )
         .order_by("updated")

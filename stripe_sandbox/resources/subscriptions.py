@@ -140,6 +140,7 @@ def create_from(call: Call, params: JsonObject) -> JsonObject:
         currency=items[0]["price"]["currency"],
         customer=customer["id"],
         default_payment_method=params.get("default_payment_method"),
+        default_tax_rates=[],  # Stripe sends a list (dj-stripe's mirror iterates it)
         description=params.get("description"),
         invoice_settings=shapes.nested(
             stripe.Subscription.InvoiceSettings,

@@ -83,7 +83,8 @@ def test_seed_demo_creates_courses_in_stripe_once(sandbox, settings) -> None:
     assert courses.count() == 4
     assert all(c.stripe_price_id for c in courses)
     client = stripe.StripeClient(TEST_SECRET_KEY, base_addresses={"api": sandbox.url})
-    assert len(client.v1.products.list(params={"limit": 100}).data) == 4
+    # The courses, and the seed contracts' one-time product and monthly subscription.
+    assert len(client.v1.products.list(params={"limit": 100}).data) == 4 + 2
 
 
 def test_seed_demo_refuses_to_run_outside_development(sandbox, settings) -> None:

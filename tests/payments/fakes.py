@@ -22,6 +22,7 @@ from payments.gateway import (
     RefundState,
     SetupState,
     StripeEvent,
+    SubscriptionState,
     WebhookEndpointCreated,
 )
 
@@ -212,6 +213,7 @@ class FakeGateway:
         cancel_url: str,
         return_url: str,
         idempotency_key: str,
+        customer_email: str = "",
     ) -> CheckoutState:
         self.calls.append("checkout_session_create")
 
@@ -237,6 +239,29 @@ class FakeGateway:
     def checkout_session_state(self, *, session_id: str) -> CheckoutState:
         self.calls.append("checkout_session_state")
         return self.sessions[session_id]
+
+    def ephemeral_key_create(self, *, customer_id: str, api_version: str) -> str:
+        self.calls.append("ephemeral_key_create")
+        return f"ek_test_fake{next(self._ids)}"
+
+    def subscription_create(
+        self, *, customer_id: str, price_id: str, metadata: Mapping[str, str], idempotency_key: str
+    ) -> SubscriptionState:
+        self.calls.append("subscription_create")
+
+        def make() -> SubscriptionState:
+            sub = f"sub_fake{next(self._ids)}"
+            return SubscriptionState(
+                id=sub,
+                status="incomplete",
+                customer_id=customer_id,
+                price_id=price_id,
+                client_secret=f"pi_{sub}_secret_x",
+            )
+
+        created = self._once(idempotency_key, make)
+        assert isinstance(created, SubscriptionState)
+        return created
 
     def checkout_session_expire(self, *, session_id: str, idempotency_key: str) -> CheckoutState:
         self.calls.append("checkout_session_expire")

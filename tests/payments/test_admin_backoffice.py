@@ -351,6 +351,10 @@ def test_the_admin_index_shows_the_operator_s_models_only(client) -> None:
         "DisputeEvent",
         "InboxEvent",
         "ReconciliationIssue",
+        # The seed contracts': the mobile app's subscriptions, products and service customers.
+        "Subscription",
+        "CatalogProduct",
+        "ServiceCustomer",
     }
 
 

@@ -46,3 +46,27 @@ def test_a_failed_refund_is_mirrored(client, control) -> None:
     mirrored = djstripe_models.Refund.sync_from_stripe_data(client.v1.refunds.retrieve(refund.id))
 
     assert (mirrored.id, mirrored.status, mirrored.amount) == (refund.id, "failed", 5000)
+
+
+def test_a_subscription_is_mirrored_with_its_empty_tax_rates(client) -> None:
+    price = client.v1.prices.create(
+        {
+            "currency": "usd",
+            "unit_amount": 999,
+            "recurring": {"interval": "month"},
+            "product_data": {"name": "Monthly"},
+        }
+    )
+    customer = client.v1.customers.create()
+    subscription = client.v1.subscriptions.create(
+        {
+            "customer": customer.id,
+            "items": [{"price": price.id}],
+            "payment_behavior": "default_incomplete",
+        }
+    )
+
+    mirrored = djstripe_models.Subscription.sync_from_stripe_data(subscription)
+
+    assert subscription.default_tax_rates == []
+    assert (mirrored.id, mirrored.status) == (subscription.id, "incomplete")

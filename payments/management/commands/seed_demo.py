@@ -11,12 +11,22 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from courses.models import Course
+from payments.contracts.embedded_checkout import embedded_product
 from payments.gateway import get_gateway
 from payments.services.catalog import course_sync_to_stripe
+from payments.services.products import ProductSpec, catalog_product_get_or_create
 
 DEMO_USERS = (
     {"email": "admin@coursepay.local", "password": "coursepay-admin", "name": "Demo Admin"},
     {"email": "learner@coursepay.local", "password": "coursepay-learner", "name": "Demo Learner"},
+)
+MONTHLY_PRICE = ProductSpec(
+    external_id="coursepay-premium-monthly",
+    name="Coursepay Premium (monthly)",
+    description="Every course, billed monthly (the mobile app's subscription).",
+    amount=999,
+    currency="usd",
+    interval="month",
 )
 DEMO_COURSES = (
     ("django-for-payments", "Django for Payments", 4900, "usd", "Ledgers, webhooks, idempotency."),
@@ -57,6 +67,12 @@ class Command(BaseCommand):
             )
             course_sync_to_stripe(course=course, gateway=gateway)
         self.stdout.write(f"Demo courses: {Course.objects.count()} (Stripe: {gateway_label()})")
+        one_time = catalog_product_get_or_create(spec=embedded_product(), gateway=gateway)
+        monthly = catalog_product_get_or_create(spec=MONTHLY_PRICE, gateway=gateway)
+        self.stdout.write(
+            f"Embedded checkout product: {one_time.name} ({one_time.stripe_price_id})"
+        )
+        self.stdout.write(f"Monthly subscription price: {monthly.stripe_price_id}")
 
 
 def gateway_label() -> str:
