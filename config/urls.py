@@ -27,6 +27,8 @@ urlpatterns = [
     path("stripe/webhook/<uuid:uuid>/", stripe_webhook, name="stripe-webhook"),
     # Last: any other /api/ path is a JSON 404, in development too.
     re_path(r"^api/", exceptions.api_not_found, name=slashes.API_NOT_FOUND),
+    # The learner's pages: `/`, `/courses/`, `/checkout/`, `/account/`.
+    path("", include("store.urls")),
 ]
 
 
