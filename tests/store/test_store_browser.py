@@ -154,3 +154,37 @@ def test_a_learner_saves_a_card_makes_it_default_and_removes_it(journey: Journey
     journey.screenshot("cards-removed")
     assert not SavedCard.objects.filter(learner=learner).exists()
     journey.assert_clean()
+
+
+def test_a_learner_pays_in_the_payment_element_saves_the_card_and_pays_again_with_it(
+    journey: Journey,
+) -> None:
+    learner = UserFactory.create()
+    first = course_for_sale(title="PDF Receipts", price_amount=1900, currency="eur")
+    second = course_for_sale(title="Webhooks", price_amount=2900, currency="usd")
+    page = journey.page
+    log_in(journey, learner)
+
+    journey.go(f"/courses/{first.slug}/")
+    page.get_by_label("Save a new card for next time").check()
+    page.get_by_role("button", name="Pay €19.00").click()
+    page.wait_for_url(re.compile(r"/checkout/pay/"))
+    journey.check_widths()
+    page.fill("#card-number", DECLINED)
+    page.get_by_role("button", name="Pay €19.00").click()
+    expect(page.locator("#payment-error")).to_have_text("Your card was declined.")
+    page.fill("#card-number", SUCCEEDS)
+    page.get_by_role("button", name="Pay €19.00").click()
+    page.wait_for_url(re.compile(r"/checkout/return/\?payment_id="))
+    expect(page.locator("#checkout-status")).to_have_attribute("data-state", "paid")
+
+    wait_for(lambda: SavedCard.objects.filter(learner=learner).exists())
+    journey.go(f"/courses/{second.slug}/")
+    expect(page.get_by_label("Card", exact=True)).to_contain_text("Visa ending 4242")
+    page.get_by_label("Card", exact=True).select_option(SavedCard.objects.get().stripe_id)
+    page.get_by_role("button", name="Pay $29.00").click()
+    page.wait_for_url(re.compile(r"/checkout/return/\?payment_id="))
+    expect(page.locator("#checkout-status")).to_have_attribute("data-state", "paid")
+    journey.screenshot("saved-card-paid")
+    assert Enrollment.objects.filter(learner=learner, status="active").count() == 2
+    journey.assert_clean()
