@@ -47,6 +47,8 @@ def test_a_learner_signs_up_buys_on_the_hosted_page_and_finds_the_course_and_rec
 ) -> None:
     settings.RECEIPTS_ON_PAYMENT_SUCCESS = True
     course = course_for_sale(title="Django for Payments", price_amount=4900, currency="usd")
+    course_for_sale(title="Zero-Decimal Currencies", price_amount=3000, currency="jpy")
+    course_for_sale(title="PDF Receipts with WeasyPrint", price_amount=1900, currency="eur")
     page = journey.page
 
     journey.go("/")
@@ -59,6 +61,7 @@ def test_a_learner_signs_up_buys_on_the_hosted_page_and_finds_the_course_and_rec
     page.get_by_role("button", name="Create account").click()
     journey.expect_message("Welcome! Your account is ready.")
 
+    expect(page.locator("#catalog")).to_contain_text("¥3,000")
     page.get_by_role("link", name="Django for Payments").click()
     expect(page.locator(".price-line .price")).to_have_text("$49.00")
     journey.check_widths()
