@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.errors import EmailTaken, InvalidCredentials
 from accounts.models import User
@@ -397,9 +398,31 @@ def _next(request: HttpRequest) -> str:
     return ""
 
 
+class SignInThrottle(SimpleRateThrottle):
+    """Log-in and sign-up attempts per client IP, in the same bucket and at the same rate
+    (`THROTTLE_AUTH_RATE`) as the API's `auth/login`, `auth/token` and `auth/register`."""
+
+    scope = "auth"
+
+    def get_rate(self) -> str:
+        return str(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope])
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def _too_many_attempts(request: HttpRequest) -> bool:
+    if request.method != "POST" or SignInThrottle().allow_request(request, None):
+        return False
+    messages.error(request, "Too many attempts from your network. Wait a minute, then try again.")
+    return True
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("store:catalog")
+    if _too_many_attempts(request):
+        return render(request, "store/signup.html", {"form": SignUpForm()}, status=429)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -420,6 +443,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("store:catalog")
+    if _too_many_attempts(request):
+        return render(request, "store/login.html", {"form": LogInForm()}, status=429)
     form = LogInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -22,6 +22,10 @@ from playwright.sync_api import (
 from tests.payments.live_stripe import _live_webhooks  # noqa: F401
 from tests.sandbox.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 
+UNLABELLED_CONTROLS = """() => [...document.querySelectorAll("input, select, textarea")]
+  .filter((el) => el.type !== "hidden" && el.offsetParent !== null)
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+  .map((el) => el.outerHTML)"""
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 WIDTHS = (375, 1280)
 
@@ -76,7 +80,9 @@ class Journey:
         self.page.get_by_role("navigation", name="Main").get_by_role("link", name=link).click()
 
     def check_widths(self) -> None:
-        """The page fits 375 px and 1280 px without sideways scrolling."""
+        """The page fits 375 px and 1280 px without sideways scrolling, and every control on it
+        has a label."""
+        assert self.page.evaluate(UNLABELLED_CONTROLS) == [], self.page.url
         for width in WIDTHS:
             self.page.set_viewport_size({"width": width, "height": 900})
             overflow = self.page.evaluate(

@@ -161,6 +161,27 @@ def test_a_wrong_password_is_refused_with_a_message(client, learner) -> None:
     assert not response.context["user"].is_authenticated
 
 
+def test_repeated_log_in_attempts_are_throttled_per_client(client, learner, settings) -> None:
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "auth": "3/min"},
+    }
+    wrong = {"email": learner.email, "password": "wrong"}
+
+    answers = [client.post("/account/login/", wrong).status_code for _ in range(3)]
+    refused = client.post("/account/login/", {**wrong, "password": DEFAULT_PASSWORD})
+    signup = client.post("/account/signup/", {"email": "x@example.com", "password": "x" * 20})
+
+    assert answers == [200, 200, 200]
+    assert refused.status_code == 429
+    assert not refused.context["user"].is_authenticated
+    assert messages_of(refused) == [
+        "Too many attempts from your network. Wait a minute, then try again."
+    ]
+    assert signup.status_code == 429
+
+
 def test_logging_out_takes_a_post(browser) -> None:
     assert browser.get("/account/logout/").status_code == 405
     response = browser.post("/account/logout/", follow=True)

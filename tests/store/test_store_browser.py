@@ -53,6 +53,8 @@ def test_a_learner_signs_up_buys_on_the_hosted_page_and_finds_the_course_and_rec
 
     journey.go("/")
     journey.check_widths()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     journey.nav("Sign up")
     journey.check_widths()
     page.get_by_label("Name").fill("Ada Learner")
