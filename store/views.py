@@ -412,7 +412,8 @@ class SignInThrottle(SimpleRateThrottle):
 
 
 def _too_many_attempts(request: HttpRequest) -> bool:
-    if request.method != "POST" or SignInThrottle().allow_request(request, None):
+    throttle = SignInThrottle()  # reads only the request's META: Django's request will do
+    if request.method != "POST" or throttle.allow_request(request, None):  # type: ignore[arg-type]
         return False
     messages.error(request, "Too many attempts from your network. Wait a minute, then try again.")
     return True
