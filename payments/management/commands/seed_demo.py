@@ -70,8 +70,8 @@ def banner(site_url: str) -> str:
             f"  Admin     {site_url}/admin/",
             f"            log in as {admin['email']} / {admin['password']}",
             f"  API docs  {site_url}/api/docs/",
-            "  Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined",
-            "  (any expiry date in the future, any CVC); e-mails land in var/mail/.",
+            "  Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined.",
+            "  E-mails (receipts with their PDF) land in var/mail/.",
             "",
         )
     )
