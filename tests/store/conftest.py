@@ -43,11 +43,12 @@ def is_a_decline_answer(message: ConsoleMessage, sandbox_url: str) -> bool:
     ) == origin(sandbox_url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(django_db_setup) -> Iterator[Browser]:
-    """One Chromium for the whole run. Playwright's sync API runs an event loop in the test's
-    thread, which Django takes for an async context: the tests' own ORM reads are synchronous
-    all the same, so Django is told to allow them meanwhile."""
+    """One Chromium for all the journeys (they live in one module). Not for the session:
+    Playwright's sync API keeps an event loop running in the test's thread, where later tests'
+    `asyncio.run` would fail. Django takes that loop for an async context: the tests' own ORM
+    reads are synchronous all the same, so Django is told to allow them meanwhile."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`)")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
