@@ -32,7 +32,13 @@ from config.errors import AppError
 from courses.models import Course, Enrollment
 from courses.selectors import course_list_for_sale, enrollment_list_for_user
 from payments import selectors
-from payments.errors import AlreadyEnrolled, Guidance, PaymentDeclined, guidance_for
+from payments.errors import (
+    AlreadyEnrolled,
+    GatewayUnavailable,
+    Guidance,
+    PaymentDeclined,
+    guidance_for,
+)
 from payments.gateway import get_gateway
 from payments.models import CheckoutSession, Payment, PaymentStatus
 from payments.redirects import redirect_url_allowed
@@ -61,6 +67,8 @@ STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
 SLUG = re.compile(r"[-A-Za-z0-9_]{1,50}")
 PAID = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 PAYABLE = (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.FAILED)
+API_ADVICE = frozenset({GatewayUnavailable().code})
+"""Errors whose suggestion speaks to an API client (retry with the same Idempotency-Key)."""
 
 
 def stripe_js_url() -> str:
@@ -95,15 +103,19 @@ def _owned_course_ids(request: HttpRequest) -> set[int]:
     )
 
 
-def _refused(request: HttpRequest, error: AppError, course: Course | None) -> HttpResponse:
+def _refused(request: HttpRequest, error: AppError, course: Course) -> HttpResponse:
     """A service said no: say why (and what to do), and go where it can be done."""
     if isinstance(error, AlreadyEnrolled):
         messages.info(request, "You already own this course.")
         return redirect("store:my-courses")
-    messages.error(request, " ".join(part for part in (error.message, error.suggestion) if part))
-    if course is None:
-        return redirect("store:catalog")
+    messages.error(request, _said(error))
     return redirect("store:course", slug=course.slug)
+
+
+def _said(error: AppError) -> str:
+    """The error's message and suggestion, for a person (not the API's Idempotency-Key advice)."""
+    suggestion = "Try again in a few seconds." if error.code in API_ADVICE else error.suggestion
+    return " ".join(part for part in (error.message, suggestion) if part)
 
 
 def _course_for_sale(slug: str) -> Course:
@@ -540,7 +552,7 @@ def card_add(request: HttpRequest) -> HttpResponse:
     try:
         setup = saved_card_setup_start(learner=_learner(request), gateway=get_gateway())
     except AppError as error:
-        messages.error(request, " ".join(p for p in (error.message, error.suggestion) if p))
+        messages.error(request, _said(error))
         return redirect("store:cards")
     return render(
         request,
@@ -553,7 +565,7 @@ def _card_action(request: HttpRequest, card_id: str, done: str, action: Any) -> 
     try:
         action(learner=_learner(request), card_id=card_id, gateway=get_gateway())
     except AppError as error:
-        messages.error(request, " ".join(p for p in (error.message, error.suggestion) if p))
+        messages.error(request, _said(error))
     else:
         messages.success(request, done)
     return redirect("store:cards")

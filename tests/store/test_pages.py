@@ -684,3 +684,38 @@ def test_another_learners_card_can_be_neither_removed_nor_made_default(
 def test_a_card_id_that_is_no_stripe_id_names_no_page(browser) -> None:
     assert browser.post("/account/cards/pm%3Cx%3E/remove/").status_code == 404
     assert browser.post("/account/cards/pm_x/remove/x/").status_code == 404
+
+
+UNAVAILABLE = (
+    "The payment service is temporarily unavailable. Nothing was charged twice. "
+    "Try again in a few seconds."
+)
+
+
+def test_stripe_down_while_opening_checkout_says_so_and_stays_on_the_course(
+    sandbox, browser, settings
+) -> None:
+    course = for_sale()
+    sandbox.control(
+        "POST",
+        "/_sandbox/faults",
+        {"method": "POST", "path": "/v1/checkout/sessions", "status": 503, "count": 10},
+    )
+
+    response = browser.post(f"/courses/{course.slug}/checkout/", {"ui_mode": "hosted"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/courses/{course.slug}/"
+    assert messages_of(response) == [UNAVAILABLE]
+
+
+def test_stripe_down_while_adding_a_card_says_so(sandbox, browser) -> None:
+    sandbox.control(
+        "POST",
+        "/_sandbox/faults",
+        {"method": "POST", "path": "/v1/setup_intents", "status": 503, "count": 10},
+    )
+
+    response = browser.post("/account/cards/add/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/account/cards/"
+    assert messages_of(response) == [UNAVAILABLE]
