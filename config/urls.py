@@ -33,6 +33,8 @@ urlpatterns = [
     path("", include(contracts.service_api_urls)),
     # Last: any other /api/ path is a JSON 404, in development too.
     re_path(r"^api/", exceptions.api_not_found, name=slashes.API_NOT_FOUND),
+    # The learner's pages: `/`, `/courses/`, `/checkout/`, `/account/`.
+    path("", include("store.urls")),
 ]
 
 

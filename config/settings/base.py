@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "courses",
     "payments",
     "receipts",
+    "store",
 ]
 
 # The edge first: every answer, refusals included, carries the request id, CORS headers and
@@ -101,6 +102,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "store:login"
+LOGIN_REDIRECT_URL = "store:catalog"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -219,6 +222,9 @@ STRIPE_API_VERSION: str = env.str("STRIPE_API_VERSION", default="2026-08-26.dahl
 STRIPE_API_BASE: str = env.str("STRIPE_API_BASE", default="")
 if STRIPE_API_BASE:
     STRIPE_API_HOST = STRIPE_API_BASE
+# Where the learner's pages load Stripe.js from. Empty means: the sandbox's stand-in
+# (`{STRIPE_API_BASE}/v3/`) while STRIPE_API_BASE points at one, else https://js.stripe.com/v3/.
+STRIPE_JS_URL: str = env.str("STRIPE_JS_URL", default="")
 # Each attempt waits at most STRIPE_TIMEOUT_SECONDS and is retried (same idempotency key) up to
 # STRIPE_MAX_NETWORK_RETRIES times, but a web request's calls and retries all share one budget,
 # so it answers within STRIPE_REQUEST_BUDGET_SECONDS (plus its own work) however Stripe behaves.

@@ -131,6 +131,23 @@ def checkout_session_refresh_if_stale(
     ).update(stripe_checked_at=now)
     if not claimed:
         return session
+    return _read_from_stripe(session, gateway)
+
+
+def checkout_session_refresh(
+    *, session: CheckoutSession, gateway: PaymentGateway
+) -> CheckoutSession:
+    """Ask Stripe now about a session that is open, or whose payment is unsettled, whatever we
+    heard last: for a learner whom Checkout has just sent back, its word is ahead of the
+    webhooks on their way. When Stripe is unavailable the row is answered as it stands."""
+    unsettled = session.status == S.OPEN or session.payment.status in UNSETTLED_STATUSES
+    if not session.stripe_id or not unsettled:
+        return session
+    CheckoutSession.objects.filter(pk=session.pk).update(stripe_checked_at=timezone.now())
+    return _read_from_stripe(session, gateway)
+
+
+def _read_from_stripe(session: CheckoutSession, gateway: PaymentGateway) -> CheckoutSession:
     try:
         state = gateway.checkout_session_state(session_id=session.stripe_id)
     except GatewayUnavailable:

@@ -97,6 +97,20 @@ def payment_refresh_if_stale(*, payment: Payment, gateway: PaymentGateway) -> Pa
     ).update(stripe_checked_at=now)
     if not claimed:
         return payment
+    return _read_from_stripe(payment, gateway)
+
+
+def payment_refresh(*, payment: Payment, gateway: PaymentGateway) -> Payment:
+    """Ask Stripe now about an unsettled payment, whatever we heard last: for a learner whom
+    Stripe has just sent back from paying, its word is ahead of the webhook on its way. When
+    Stripe is unavailable the ledger is answered as it stands."""
+    if payment.status not in UNSETTLED_STATUSES or not payment.stripe_payment_intent_id:
+        return payment
+    Payment.objects.filter(pk=payment.pk).update(stripe_checked_at=timezone.now())
+    return _read_from_stripe(payment, gateway)
+
+
+def _read_from_stripe(payment: Payment, gateway: PaymentGateway) -> Payment:
     try:
         intent = gateway.payment_intent_state(intent_id=payment.stripe_payment_intent_id)
     except GatewayUnavailable:

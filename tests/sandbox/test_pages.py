@@ -53,6 +53,8 @@ def test_the_hosted_url_serves_a_checkout_page(client, sandbox) -> None:
     assert status == 200
     assert headers["Content-Type"].startswith("text/html")
     assert f'StripeSandbox.hostedCheckout("{session.id}")' in body
+    # Its own icon: a browser asking for /favicon.ico would log the 404 as a console error.
+    assert '<link rel="icon" href="data:,">' in body
 
 
 def test_an_unknown_session_page_is_404(sandbox) -> None:

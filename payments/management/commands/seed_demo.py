@@ -1,4 +1,5 @@
-"""Demo data for `make run`: an admin, a learner, and a few courses (in Stripe too).
+"""Demo data for `make run`: an admin, a learner, and a few courses (in Stripe too), then a
+banner saying where the store, the back office and the API docs are, and how to log in.
 
 Development only: the passwords are fixed and public, so the command refuses to run in
 production. Running it again changes nothing.
@@ -42,7 +43,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.STRIPE_LIVE_MODE or not settings.DEBUG:
             raise CommandError("seed_demo only runs in development (DEBUG on, Stripe test mode).")
-        self.stdout.write("Demo accounts:")
         for index, spec in enumerate(DEMO_USERS):
             staff = index == 0
             user, created = User.objects.get_or_create(
@@ -52,8 +52,6 @@ class Command(BaseCommand):
             if created:
                 user.set_password(spec["password"])
                 user.save(update_fields=["password"])
-            role = "admin  " if staff else "learner"
-            self.stdout.write(f"  {role} {spec['email']} / {spec['password']}")
         gateway = get_gateway()
         for slug, title, amount, currency, description in DEMO_COURSES:
             course, _ = Course.objects.get_or_create(
@@ -73,6 +71,26 @@ class Command(BaseCommand):
             f"Embedded checkout product: {one_time.name} ({one_time.stripe_price_id})"
         )
         self.stdout.write(f"Monthly subscription price: {monthly.stripe_price_id}")
+        self.stdout.write(banner(settings.SITE_URL))
+
+
+def banner(site_url: str) -> str:
+    """Where to go and how to log in (development only: these passwords are public)."""
+    admin, learner = DEMO_USERS
+    return "\n".join(
+        (
+            "",
+            "Coursepay demo (development only: these passwords are public)",
+            f"  Store     {site_url}/",
+            f"            log in as {learner['email']} / {learner['password']}",
+            f"  Admin     {site_url}/admin/",
+            f"            log in as {admin['email']} / {admin['password']}",
+            f"  API docs  {site_url}/api/docs/",
+            "  Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined.",
+            "  E-mails (receipts with their PDF) land in var/mail/.",
+            "",
+        )
+    )
 
 
 def gateway_label() -> str:
