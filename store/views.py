@@ -347,7 +347,7 @@ def _followed(request: HttpRequest, *, landing: bool) -> Outcome:
     payment = selectors.payment_get_for_user(
         user=learner, payment_id=request.GET.get("payment_id", "")
     )
-    if payment is None:
+    if payment is None or payment.course is None:  # the store sells courses only
         raise Http404("No such payment.")
     refresh_payment = payment_refresh if landing else payment_refresh_if_stale
     return _outcome(refresh_payment(payment=payment, gateway=gateway), None)
@@ -370,7 +370,7 @@ def _status_context(request: HttpRequest, outcome: Outcome) -> dict[str, Any]:
         poll_query["embedded"] = "1"
     return {
         "outcome": outcome,
-        "course": outcome.payment.course,
+        "course": outcome.payment.bought_course,
         "embedded": embedded,
         "poll_url": _status_url(**poll_query) if keeps_polling else "",
     }
@@ -384,7 +384,7 @@ def checkout_return(request: HttpRequest) -> HttpResponse:
     what went wrong and what to do, followed live until it settles."""
     outcome = _followed(request, landing=True)
     if outcome.state == "paid":
-        messages.success(request, f"Payment received: {outcome.payment.course.title} is yours.")
+        messages.success(request, f"Payment received: {outcome.payment.bought_course.title} is yours.")
     return render(request, "store/checkout_return.html", _status_context(request, outcome))
 
 

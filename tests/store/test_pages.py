@@ -719,3 +719,24 @@ def test_stripe_down_while_adding_a_card_says_so(sandbox, browser) -> None:
 
     assert response.redirect_chain[-1][0] == "/account/cards/"
     assert messages_of(response) == [UNAVAILABLE]
+
+
+def test_a_payment_of_no_course_is_named_by_its_description_and_has_no_return_page(
+    browser, learner
+) -> None:
+    """The mobile contract records payments of no course: the history names them by their
+    description; the return page, which follows course purchases, does not know them."""
+    payment = PaymentFactory.create(
+        learner=learner,
+        course=None,
+        amount=700,
+        currency="usd",
+        status="succeeded",
+        description="Mobile top-up",
+    )
+
+    history = browser.get("/account/payments/").content.decode()
+    landing = browser.get(f"/checkout/return/?payment_id={payment.pk}")
+
+    assert "Mobile top-up" in history
+    assert landing.status_code == 404
