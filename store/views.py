@@ -384,7 +384,8 @@ def checkout_return(request: HttpRequest) -> HttpResponse:
     what went wrong and what to do, followed live until it settles."""
     outcome = _followed(request, landing=True)
     if outcome.state == "paid":
-        messages.success(request, f"Payment received: {outcome.payment.bought_course.title} is yours.")
+        title = outcome.payment.bought_course.title
+        messages.success(request, f"Payment received: {title} is yours.")
     return render(request, "store/checkout_return.html", _status_context(request, outcome))
 
 
