@@ -27,13 +27,13 @@ install: $(VENV)/bin/uv
 run dev: export PYTHONDONTWRITEBYTECODE =
 
 # The app on embedded defaults: SQLite, eager Celery, e-mail to var/mail/, and the Stripe
-# sandbox beside it (state kept in var/sandbox.json), with demo data and the webhook registered.
+# sandbox beside it (state kept in var/sandbox.sqlite3), with demo data and the webhook registered.
 run: export STRIPE_API_BASE ?= http://127.0.0.1:$(SANDBOX_PORT)
 run: export SITE_URL ?= http://127.0.0.1:$(APP_PORT)
 run: install
 	@mkdir -p var/mail var/static
 	$(PY) manage.py db_prepare
-	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.json & \
+	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.sqlite3 & \
 	  SANDBOX=$$!; trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
 	  for _ in $$(seq 50); do $(PY) -c "$(SANDBOX_HEALTHY)" 2>/dev/null && break; sleep 0.2; done; \
 	  $(PY) manage.py seed_demo --skip-checks && \
@@ -49,7 +49,7 @@ dev: export SITE_URL ?= http://127.0.0.1:$(APP_PORT)
 dev: install
 	@mkdir -p var/mail var/static
 	$(PY) manage.py db_prepare
-	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.json & \
+	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.sqlite3 & \
 	  SANDBOX=$$!; trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
 	  for _ in $$(seq 50); do $(PY) -c "$(SANDBOX_HEALTHY)" 2>/dev/null && break; sleep 0.2; done; \
 	  $(PY) manage.py seed_demo --skip-checks && \
