@@ -98,6 +98,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a migrated PostgreSQL database.")
@@ -176,7 +177,7 @@ def main() -> None:
             # As the web process runs in production (config/gunicorn.py): threaded workers,
             # which keep the client's connection open between requests as Stripe's API does.
             "--worker-class",
-            "gthread",
+            options.worker_class,
             "--threads",
             str(options.threads),
             "--keep-alive",
@@ -219,6 +220,7 @@ def main() -> None:
                             },
                             "payment_method": "pm_card_visa",
                             "confirm": True,
+                            "expand": ["latest_charge"],  # as purchase asks (the card paid)
                         }
                     )
 
