@@ -68,7 +68,11 @@ def process(args: list[str], env: dict[str, str], health: str) -> Iterator[None]
         yield
     finally:
         child.terminate()
-        child.wait(timeout=10)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def timed(calls: list[Callable[[], None]], concurrency: int) -> tuple[list[float], float]:
@@ -232,6 +236,8 @@ def main() -> None:
             bare_p50, bare_p99 = summary("bare", *timed(direct, options.concurrency))
             ours_p50, ours_p99 = summary("ours", *timed(purchases, options.concurrency))
             print(f"added p50={ours_p50 - bare_p50:.2f} ms  p99={ours_p99 - bare_p99:.2f} ms")
+            for session in sessions.values():
+                session.close()  # gunicorn's graceful stop waits for open keep-alive connections
     from config.celery import app as celery_app
 
     celery_app.control.purge()  # the receipts queued for a worker that never ran
