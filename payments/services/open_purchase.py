@@ -57,7 +57,7 @@ def purchase_slot(
     the one being retired turned out to be paid: the caller answers with it.
 
     `card`, a PaymentMethod id the request names, is refused before anything else when it is
-    another learner's saved card (`SavedCardNotFound`, as `saved_card_check_usable`).
+    another learner's saved card (`SavedCardNotFound`); other card ids are for Stripe to judge.
     """
     payment, created, customer_id = _open_or_reuse(
         learner=learner, course_slug=course_slug, on_open=on_open, card=card
@@ -154,7 +154,7 @@ def _course_for_sale(*, learner: User, course_slug: str, card: str = "") -> _For
     then `CourseUnavailable`, or `AlreadyEnrolled` if the learner owns the course.
 
     Hand-written: every purchase runs it, and building its subqueries with the ORM cost more
-    than the database's answer. The card rule is `saved_card_check_usable`'s.
+    than the database's answer.
     """
     params = [
         card,
