@@ -1,11 +1,13 @@
 """What Coursepay adds to a purchase, over the bare Stripe call it wraps.
 
-Starts the Stripe sandbox and gunicorn (PostgreSQL from DATABASE_URL, migrated beforehand), makes
+Starts the Stripe sandbox and gunicorn (threaded workers with keep-alive, as production runs
+it; PostgreSQL from DATABASE_URL, migrated beforehand), makes
 learners whose Stripe Customer already exists, then in the same run measures, with the same
 concurrency and the same card:
 
   ours: POST /api/v1/payments/ {"course", "payment_method": "pm_card_visa"} (token auth)
-  bare: the PaymentIntent create-and-confirm that purchase makes, straight to the sandbox (SDK)
+  bare: the PaymentIntent create-and-confirm that purchase makes (the same parameters, expanded
+        charge included), straight to the sandbox (SDK)
 
 and prints p50/p99 latency, requests/s, and our added latency at p50 and p99.
 
