@@ -29,9 +29,9 @@ class PaymentCreateIPThrottle(SimpleRateThrottle):
 class OneCacheTripThrottling:
     """A view mixin that checks all its throttles (each a `SimpleRateThrottle` on the default
     cache) with one cache read and one write per rate period, where DRF reads and writes once per
-    throttle: on a purchase that is 2 trips to Redis
-    instead of 6. The outcome is DRF's: every throttle that allows the request records it, and a
-    refused request waits for the longest wait of the throttles that refused it."""
+    throttle: on a purchase, 2 trips to Redis instead of 6. The outcome is DRF's: every throttle
+    that allows the request records it, and a refused request waits for the longest wait of the
+    throttles that refused it."""
 
     def check_throttles(self, request: Request) -> None:
         waits: list[float | None] = []
