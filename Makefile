@@ -60,6 +60,7 @@ dev: install
 bench: install
 	$(PY) bench/sandbox_throughput.py --clients 8 --requests 20000 --seconds 20
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/coursepay_bench} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} \
 	  $(PY) bench/purchase.py --learners 16 --courses 25 --concurrency 8
 
 # The suite under coverage.py; payments/ must keep every line and 95% of branches covered.

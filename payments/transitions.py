@@ -128,8 +128,10 @@ def payment_open(*, learner_id: int, course: Course, actor: Actor) -> Payment:
         currency=course.currency,
         description=course.title,
     )
-    rollup_add(payment)
     _audit(payment, from_status="", actor=actor, detail={})
+    # Last: a popular course's purchases all meet on its running-total row, whose lock is held
+    # until the caller commits.
+    rollup_add(payment)
     return payment
 
 
@@ -191,6 +193,8 @@ def _move(
     changes: Mapping[str, Any] | None,
 ) -> None:
     old = payment.status
+    # The running totals are written last (on leaving the block): their rows are shared by all
+    # the payments of a course and day, so their locks are held for as short a time as possible.
     with rollup_track(payment):
         for name, value in (changes or {}).items():
             setattr(payment, name, value)
@@ -198,16 +202,18 @@ def _move(
         if to == S.SUCCEEDED:
             payment.paid_at = payment.paid_at or timezone.now()
         payment.save()
-    _audit(payment, from_status=old, actor=actor, detail=detail or {})
-    if to == S.SUCCEEDED and old not in REFUND_REVERSALS:  # first success, not a reversal
-        if payment.course_id is not None and payment.learner_id is not None:
-            enrollment_grant(
-                learner_id=payment.learner_id, course_id=payment.course_id, payment_id=payment.pk
-            )
-        if payment.learner_id is not None:  # a receipt needs a buyer to send it to
-            payment_succeeded.send(sender=Payment, payment_id=payment.pk)
-    elif to == S.REFUNDED:
-        enrollment_revoke(payment_id=payment.pk)
+        _audit(payment, from_status=old, actor=actor, detail=detail or {})
+        if to == S.SUCCEEDED and old not in REFUND_REVERSALS:  # first success, not a reversal
+            if payment.course_id is not None and payment.learner_id is not None:
+                enrollment_grant(
+                    learner_id=payment.learner_id,
+                    course_id=payment.course_id,
+                    payment_id=payment.pk,
+                )
+            if payment.learner_id is not None:  # a receipt needs a buyer to send it to
+                payment_succeeded.send(sender=Payment, payment_id=payment.pk)
+        elif to == S.REFUNDED:
+            enrollment_revoke(payment_id=payment.pk)
 
 
 def _audit(payment: Payment, *, from_status: str, actor: Actor, detail: Mapping[str, Any]) -> None:

@@ -86,11 +86,7 @@ def _claim(
 ) -> tuple[IdempotencyRecord, Response | None]:
     for _ in range(2):  # a second pass after replacing an expired record
         try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user_id=user_id, key=key, endpoint=endpoint, request_fingerprint=fingerprint
-                )
-            return record, None
+            return _record_create(user_id, key, endpoint, fingerprint), None
         except IntegrityError:
             existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
             if existing is None:
@@ -111,3 +107,17 @@ def _claim(
             replay["Idempotent-Replayed"] = "true"
             return existing, replay
     raise IdempotencyKeyInUse()
+
+
+def _record_create(user_id: int, key: str, endpoint: str, fingerprint: str) -> IdempotencyRecord:
+    """The claim, committed at once: a duplicate running alongside must see it. Outside a
+    transaction the one INSERT is its own (no BEGIN/COMMIT round trips); inside one, a savepoint
+    keeps a duplicate key's error from breaking the caller's transaction."""
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                user_id=user_id, key=key, endpoint=endpoint, request_fingerprint=fingerprint
+            )
+    return IdempotencyRecord.objects.create(
+        user_id=user_id, key=key, endpoint=endpoint, request_fingerprint=fingerprint
+    )

@@ -16,7 +16,11 @@ from payments.api.serializers import (
     PaymentSerializer,
     PaymentStartedSerializer,
 )
-from payments.api.throttles import PaymentCreateIPThrottle, PaymentCreateUserThrottle
+from payments.api.throttles import (
+    OneCacheTripThrottling,
+    PaymentCreateIPThrottle,
+    PaymentCreateUserThrottle,
+)
 from payments.gateway import get_gateway
 from payments.models import Payment
 from payments.services.outcomes import payment_refresh_if_stale
@@ -38,7 +42,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-class PaymentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(OneCacheTripThrottling, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The learner's own payments; `create` buys a course with a Stripe PaymentIntent."""
 
     pagination_class = NewestFirst

@@ -14,9 +14,9 @@ with 409 until it settles. A learner who owns the course gets 409 (`AlreadyEnrol
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
 
 from accounts.models import User
 from courses.models import Course, Enrollment
@@ -26,9 +26,10 @@ from payments.errors import (
     CourseUnavailable,
     IntentStateConflict,
     PaymentNotFinished,
+    SavedCardNotFound,
 )
 from payments.gateway import PaymentGateway
-from payments.models import CheckoutSession, Payment, PaymentStatus
+from payments.models import CheckoutSession, Payment, PaymentStatus, SavedCard, StripeCustomer
 from payments.services.checkout_sessions import checkout_session_expire
 from payments.services.outcomes import UNSETTLED_STATUSES, payment_record_outcome
 
@@ -37,6 +38,8 @@ from payments.services.outcomes import UNSETTLED_STATUSES, payment_record_outcom
 class PurchaseSlot:
     payment: Payment
     created: bool
+    customer_id: str
+    """The learner's Stripe Customer, read with the course; "" before their first purchase."""
 
 
 def purchase_slot(
@@ -46,20 +49,28 @@ def purchase_slot(
     fits: Callable[[Payment], bool],
     gateway: PaymentGateway,
     on_open: Callable[[Payment], object] = lambda payment: None,
+    card: str = "",
 ) -> PurchaseSlot:
     """The learner's unsettled payment for the course if `fits` says this request can use it;
     else that one is retired and a new one opened (`on_open` runs in the transaction that opens
     it, so the way it is bought is written with it). The returned payment is `succeeded` when
     the one being retired turned out to be paid: the caller answers with it.
+
+    `card`, a PaymentMethod id the request names, is refused before anything else when it is
+    another learner's saved card (`SavedCardNotFound`); other card ids are for Stripe to judge.
     """
-    payment, created = _open_or_reuse(learner=learner, course_slug=course_slug, on_open=on_open)
+    payment, created, customer_id = _open_or_reuse(
+        learner=learner, course_slug=course_slug, on_open=on_open, card=card
+    )
     if created or (fits(payment) and not _price_changed_since_opened(payment)):
-        return PurchaseSlot(payment=payment, created=created)
+        return PurchaseSlot(payment=payment, created=created, customer_id=customer_id)
     retired = payment_retire(payment=payment, gateway=gateway)
     if retired.status == PaymentStatus.SUCCEEDED:
-        return PurchaseSlot(payment=retired, created=False)
-    payment, created = _open_or_reuse(learner=learner, course_slug=course_slug, on_open=on_open)
-    return PurchaseSlot(payment=payment, created=created)
+        return PurchaseSlot(payment=retired, created=False, customer_id=customer_id)
+    payment, created, customer_id = _open_or_reuse(
+        learner=learner, course_slug=course_slug, on_open=on_open
+    )
+    return PurchaseSlot(payment=payment, created=created, customer_id=customer_id)
 
 
 def bought_by_checkout(payment: Payment) -> bool:
@@ -87,11 +98,12 @@ def payment_retire(*, payment: Payment, gateway: PaymentGateway) -> Payment:
 
 
 def _open_or_reuse(
-    *, learner: User, course_slug: str, on_open: Callable[[Payment], object]
-) -> tuple[Payment, bool]:
+    *, learner: User, course_slug: str, on_open: Callable[[Payment], object], card: str = ""
+) -> tuple[Payment, bool, str]:
     """The learner's unsettled payment for the course, or a new one. Two requests racing to
     open one meet at the database's one-open-payment constraint: the loser reuses the winner's."""
-    course, unsettled_id = _course_for_sale(learner=learner, course_slug=course_slug)
+    for_sale = _course_for_sale(learner=learner, course_slug=course_slug, card=card)
+    course, unsettled_id = for_sale.course, for_sale.unsettled_id
     if unsettled_id is None:
         try:
             with transaction.atomic():
@@ -99,35 +111,75 @@ def _open_or_reuse(
                     learner_id=learner.pk, course=course, actor=transitions.API
                 )
                 on_open(payment)
-                return payment, True
+                return payment, True, for_sale.customer_id
         except IntegrityError:
-            course, unsettled_id = _course_for_sale(learner=learner, course_slug=course_slug)
+            for_sale = _course_for_sale(learner=learner, course_slug=course_slug)
+            course, unsettled_id = for_sale.course, for_sale.unsettled_id
             if unsettled_id is None:
                 raise  # not the race the constraint is there for: our bug
     unsettled = Payment.objects.get(pk=unsettled_id)
     unsettled.course = course
-    return unsettled, False
+    return unsettled, False, for_sale.customer_id
 
 
-def _course_for_sale(*, learner: User, course_slug: str) -> tuple[Course, uuid.UUID | None]:
-    """The course for sale and the learner's unsettled payment of it (its id), in one query;
-    `CourseUnavailable`, or `AlreadyEnrolled` if the learner owns it."""
-    mine = {"learner": learner, "course": OuterRef("pk")}
-    course = (
-        Course.objects.filter(slug=course_slug, active=True)
-        .annotate(
-            owned=Exists(Enrollment.objects.filter(**mine, status=Enrollment.Status.ACTIVE)),
-            unsettled_id=Subquery(
-                Payment.objects.filter(**mine, status__in=UNSETTLED_STATUSES).values("pk")[:1]
-            ),
-        )
-        .first()
-    )
-    if course is None:
+@dataclass(frozen=True)
+class _ForSale:
+    course: Course
+    unsettled_id: uuid.UUID | None
+    customer_id: str
+
+
+# Table and column names come from the models; every value is a parameter.
+_FOR_SALE_SQL = f"""
+SELECT
+    EXISTS (SELECT 1 FROM {SavedCard._meta.db_table} card
+            WHERE card.stripe_id = %s AND card.learner_id <> %s) AS card_is_anothers,
+    (SELECT customer.customer_id FROM {StripeCustomer._meta.db_table} customer
+     WHERE customer.user_id = %s) AS learner_customer_id,
+    EXISTS (SELECT 1 FROM {Enrollment._meta.db_table} enrollment
+            WHERE enrollment.learner_id = %s AND enrollment.course_id = course.id
+            AND enrollment.status = %s) AS owned,
+    (SELECT payment.id FROM {Payment._meta.db_table} payment
+     WHERE payment.learner_id = %s AND payment.course_id = course.id
+     AND payment.status IN ({", ".join(["%s"] * len(UNSETTLED_STATUSES))}) LIMIT 1) AS unsettled_id,
+    {", ".join(f"course.{f.column} AS {f.attname}" for f in Course._meta.concrete_fields)}
+FROM (SELECT 1 AS one) learner
+LEFT JOIN {Course._meta.db_table} course ON course.slug = %s AND course.active
+"""  # noqa: S608
+
+
+def _course_for_sale(*, learner: User, course_slug: str, card: str = "") -> _ForSale:
+    """The course for sale, the learner's unsettled payment of it (its id) and their Stripe
+    Customer, in one query; `SavedCardNotFound` when `card` is another learner's saved card,
+    then `CourseUnavailable`, or `AlreadyEnrolled` if the learner owns the course.
+
+    Hand-written: every purchase runs it, and building its subqueries with the ORM cost more
+    than the database's answer.
+    """
+    params = [
+        card,
+        learner.pk,
+        learner.pk,
+        learner.pk,
+        Enrollment.Status.ACTIVE,
+        learner.pk,
+        *UNSETTLED_STATUSES,
+        course_slug,
+    ]
+    row: Any  # a Course with the query's other columns as attributes
+    (row,) = Course.objects.raw(_FOR_SALE_SQL, params)
+    if card and row.card_is_anothers:
+        raise SavedCardNotFound()
+    if row.pk is None:
         raise CourseUnavailable(course_slug)
-    if course.owned:
+    if row.owned:
         raise AlreadyEnrolled()
-    return course, course.unsettled_id
+    unsettled_id = row.unsettled_id
+    return _ForSale(
+        course=row,
+        unsettled_id=None if unsettled_id is None else uuid.UUID(str(unsettled_id)),
+        customer_id=row.learner_customer_id or "",
+    )
 
 
 def _price_changed_since_opened(payment: Payment) -> bool:

@@ -1,7 +1,9 @@
 """Saved cards: the learner's list, kept in step with Stripe, and checked before every use.
 
 Our list (`SavedCard`) is what decides whose a card is: a card id that is another learner's is
-refused (404) before any Stripe call. Stripe's facts (webhooks, answers) make the list match
+refused (404) before any Stripe call (a purchase checks it in the read that opens it:
+`open_purchase._course_for_sale`); other card ids, the learner's own or one just made by
+Stripe.js, are for Stripe to judge. Stripe's facts (webhooks, answers) make the list match
 Stripe: a card attached to one of our learners' Customers is listed, a card attached to nobody
 (detached) is not, and the Customer's `invoice_settings.default_payment_method` is the default.
 """
@@ -17,13 +19,6 @@ from payments.services.customers import stripe_customer_get_or_create
 SAVE_CARD_USAGE = "on_session"
 """Cards are saved for later purchases the learner makes in person (confirmed at once), so
 Stripe need not prepare them for charges without the learner."""
-
-
-def saved_card_check_usable(*, learner: User, payment_method_id: str) -> None:
-    """Refuse another learner's saved card without asking Stripe; other card ids (the
-    learner's own, or one just made by Stripe.js) are for Stripe to judge."""
-    if SavedCard.objects.filter(stripe_id=payment_method_id).exclude(learner=learner).exists():
-        raise SavedCardNotFound()
 
 
 def saved_card_setup_start(*, learner: User, gateway: PaymentGateway) -> SetupState:

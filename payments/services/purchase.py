@@ -38,7 +38,7 @@ from payments.services.outcomes import (
     payment_record_outcome,
     payment_refresh_if_stale,
 )
-from payments.services.payment_methods import SAVE_CARD_USAGE, saved_card_check_usable
+from payments.services.payment_methods import SAVE_CARD_USAGE
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +70,12 @@ def payment_start(
     it for a while. `save_payment_method` keeps the card on the learner's Customer once it pays.
     An open Checkout purchase of the course is retired first (`open_purchase`).
     """
-    if payment_method:
-        saved_card_check_usable(learner=learner, payment_method_id=payment_method)
     slot = purchase_slot(
         learner=learner,
         course_slug=course_slug,
         fits=lambda payment: not bought_by_checkout(payment),
         gateway=gateway,
+        card=payment_method,
     )
     payment, created = slot.payment, slot.created
     if payment.status == PaymentStatus.SUCCEEDED:  # it was paid meanwhile, at the old terms
@@ -89,7 +88,7 @@ def payment_start(
             raise PaymentNotFinished(payment.status)
         if not payment_method or payment.status not in UNSETTLED_STATUSES:
             return PaymentStarted(payment=payment, created=created)
-    customer_id = stripe_customer_get_or_create(user=learner, gateway=gateway)
+    customer_id = slot.customer_id or stripe_customer_get_or_create(user=learner, gateway=gateway)
     try:
         intent = _intent_confirmed_with(
             payment,

@@ -112,6 +112,26 @@ def test_a_request_in_flight_answers_409_to_its_duplicate(sandbox, learner, lear
     assert not Payment.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_key_is_claimed_replayed_and_guarded(sandbox) -> None:
+    # As in production (no ATOMIC_REQUESTS): the claim is a lone INSERT that commits by itself,
+    # and a duplicate key's error leaves the connection usable for the replay.
+    learner, course = UserFactory.create(), CourseFactory.create()
+    client = APIClient()
+    client.force_authenticate(learner)
+    body = {"course": course.slug, "payment_method": "pm_card_visa"}
+
+    first = buy(client, body, "k-autocommit")
+    again = buy(client, body, "k-autocommit")
+    other = buy(client, {**body, "payment_method": "pm_card_mastercard"}, "k-autocommit")
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Payment.objects.count() == 1
+    assert IdempotencyRecord.objects.get(key="k-autocommit").response_status == 201
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_identical_requests_create_one_payment_and_one_intent(sandbox) -> None:

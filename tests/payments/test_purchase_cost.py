@@ -30,9 +30,12 @@ def test_a_purchase_makes_one_stripe_call_and_few_queries(
     learner_client.post("/api/v1/payments/", {"course": warm_up.slug}, format="json")
     stripe_calls.clear()
 
-    # A constant: a dozen statements (one of them: is the card another learner's saved card?),
-    # plus the savepoints of the test's own transaction.
-    with django_assert_max_num_queries(19):
+    # A constant: 11 statements (the idempotency claim; one read of the course, the learner's
+    # open payment and Stripe Customer, and whether the card is another learner's saved card;
+    # the payment opened with its audit row and running total; the outcome under the row lock
+    # with its audit row, the enrollment and the totals; the idempotent answer), plus the
+    # savepoints of the test's own transaction.
+    with django_assert_max_num_queries(17):
         response = learner_client.post(
             "/api/v1/payments/",
             {"course": course.slug, "payment_method": "pm_card_visa"},
@@ -86,6 +89,36 @@ def test_payment_creation_is_throttled_per_ip(
 
     assert first.status_code == 201
     assert second.status_code == 429
+
+
+def test_a_learner_throttled_may_buy_again_once_the_window_has_passed(
+    sandbox, learner_client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "payments_user", "1/min")
+    now = [1_000_000.0]
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: now[0])
+    course = CourseFactory.create()
+
+    first = learner_client.post("/api/v1/payments/", {"course": course.slug}, format="json")
+    refused = learner_client.post("/api/v1/payments/", {"course": course.slug}, format="json")
+    now[0] += 61
+    later = learner_client.post("/api/v1/payments/", {"course": course.slug}, format="json")
+
+    assert (first.status_code, refused.status_code, later.status_code) == (201, 429, 200)
+
+
+def test_a_throttle_without_a_rate_lets_purchases_through(
+    sandbox, learner_client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "payments_user", None)
+    course = CourseFactory.create()
+
+    answers = [
+        learner_client.post("/api/v1/payments/", {"course": course.slug}, format="json")
+        for _ in range(25)
+    ]
+
+    assert {a.status_code for a in answers} == {201, 200}
 
 
 def test_reading_the_history_is_not_throttled_as_a_purchase(

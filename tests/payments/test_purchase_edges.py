@@ -233,7 +233,7 @@ def test_a_purchase_racing_another_for_the_same_course_reuses_its_payment(
 
     def read_before_they_committed(**kwargs):  # the first read misses the other's payment
         monkeypatch.setattr(open_purchase, "_course_for_sale", real_read)
-        return real_read(**kwargs)[0], None
+        return replace(real_read(**kwargs), unsettled_id=None)
 
     monkeypatch.setattr(open_purchase, "_course_for_sale", read_before_they_committed)
 
