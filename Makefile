@@ -26,11 +26,10 @@ install: $(VENV)/bin/uv
 # checks run once, in db_prepare; the commands after it skip them (a second each).
 run dev: export PYTHONDONTWRITEBYTECODE =
 
-# The app on embedded defaults: SQLite, eager Celery, e-mail to var/mail/, and the Stripe
-# sandbox beside it (state kept in var/sandbox.sqlite3), with demo data and the webhook registered.
-run: export STRIPE_API_BASE ?= http://127.0.0.1:$(SANDBOX_PORT)
-run: export SITE_URL ?= http://127.0.0.1:$(APP_PORT)
-run: install
+# What `run` and `dev` share: a prepared SQLite database, the Stripe sandbox beside the app (its
+# state kept in var/sandbox.sqlite3; stopped with make), demo data and the webhook registered;
+# then $(1), the web server.
+define with_sandbox
 	@mkdir -p var/mail var/static
 	$(PY) manage.py db_prepare
 	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.sqlite3 & \
@@ -39,22 +38,22 @@ run: install
 	  $(PY) manage.py seed_demo --skip-checks && \
 	  $(PY) manage.py stripe_webhook_register --skip-checks --base-url http://127.0.0.1:$(APP_PORT) && \
 	  echo "Stripe sandbox: http://127.0.0.1:$(SANDBOX_PORT)   App: http://127.0.0.1:$(APP_PORT)" && \
-	  GUNICORN_BIND=127.0.0.1:$(APP_PORT) WEB_CONCURRENCY=4 GUNICORN_THREADS=4 \
-	    $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi
+	  $(1)
+endef
+
+# The app on embedded defaults (SQLite, eager Celery, e-mail to var/mail/, the sandbox), served
+# by gunicorn as in production.
+run: export STRIPE_API_BASE ?= http://127.0.0.1:$(SANDBOX_PORT)
+run: export SITE_URL ?= http://127.0.0.1:$(APP_PORT)
+run: install
+	$(call with_sandbox,GUNICORN_BIND=127.0.0.1:$(APP_PORT) WEB_CONCURRENCY=4 GUNICORN_THREADS=4 $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi)
 
 # As `run`, with Django's development server reloading on every code change (one client at a time:
 # it resets connections under a few dozen concurrent ones, which gunicorn in `run` serves).
 dev: export STRIPE_API_BASE ?= http://127.0.0.1:$(SANDBOX_PORT)
 dev: export SITE_URL ?= http://127.0.0.1:$(APP_PORT)
 dev: install
-	@mkdir -p var/mail var/static
-	$(PY) manage.py db_prepare
-	@$(PY) -m stripe_sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --data var/sandbox.sqlite3 & \
-	  SANDBOX=$$!; trap 'kill $$SANDBOX 2>/dev/null' EXIT INT TERM; \
-	  for _ in $$(seq 50); do $(PY) -c "$(SANDBOX_HEALTHY)" 2>/dev/null && break; sleep 0.2; done; \
-	  $(PY) manage.py seed_demo --skip-checks && \
-	  $(PY) manage.py stripe_webhook_register --skip-checks --base-url http://127.0.0.1:$(APP_PORT) && \
-	  $(PY) manage.py runserver 127.0.0.1:$(APP_PORT)
+	$(call with_sandbox,$(PY) manage.py runserver 127.0.0.1:$(APP_PORT))
 
 # Figures for bench/RESULTS.md (see each script's docstring for what it measures).
 bench: install

@@ -1,12 +1,11 @@
 """A learner pays in a real headless Chromium, on the sandbox's hosted Checkout page and in an
 embedded Checkout mounted by a frontend on its own origin; the webhooks settle the ledger."""
 
-import os
 import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from courses.models import Enrollment
 from payments.models import Payment
@@ -17,10 +16,9 @@ from tests.payments.live_stripe import (  # noqa: F401
     wait_for,
 )
 from tests.sandbox.browser.conftest import (  # noqa: F401
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TIMEOUT_MS,
     MerchantSite,
+    chromium_launched,
     merchant,
 )
 
@@ -45,21 +43,8 @@ def embedded_page(sandbox_url: str, client_secret: str) -> str:
 
 @pytest.fixture(scope="module")
 def chromium(django_db_setup) -> Iterator[Browser]:
-    """Chromium, started once the test database exists. Playwright's sync API runs an event
-    loop in the test's thread, which Django takes for an async context: the tests' own ORM
-    reads are synchronous all the same, so Django is told to allow them meanwhile."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`)")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            launched = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-            )
-            yield launched
-            launched.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    """Chromium, started once the test database exists."""
+    yield from chromium_launched(allow_sync_orm=True)
 
 
 @pytest.fixture

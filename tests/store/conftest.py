@@ -2,7 +2,6 @@
 that refuses (and records) every request to an origin other than ours and the sandbox's, and
 collects console errors; each page visited is checked at 375 px and 1280 px wide."""
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +15,10 @@ from playwright.sync_api import (
     Page,
     Route,
     expect,
-    sync_playwright,
 )
 
 from tests.payments.live_stripe import _live_webhooks  # noqa: F401
-from tests.sandbox.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.sandbox.browser.conftest import TIMEOUT_MS, chromium_launched
 
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll("input, select, textarea")]
   .filter((el) => el.type !== "hidden" && el.offsetParent !== null)
@@ -47,20 +45,8 @@ def is_a_decline_answer(message: ConsoleMessage, sandbox_url: str) -> bool:
 def chromium(django_db_setup) -> Iterator[Browser]:
     """One Chromium for all the journeys (they live in one module). Not for the session:
     Playwright's sync API keeps an event loop running in the test's thread, where later tests'
-    `asyncio.run` would fail. Django takes that loop for an async context: the tests' own ORM
-    reads are synchronous all the same, so Django is told to allow them meanwhile."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`)")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            launched = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-            )
-            yield launched
-            launched.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    `asyncio.run` would fail."""
+    yield from chromium_launched(allow_sync_orm=True)
 
 
 @dataclass

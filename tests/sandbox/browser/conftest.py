@@ -3,6 +3,7 @@ browser page. Chromium is Debian's (`/usr/bin/chromium`); the tests skip without
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,28 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 10_000
 """Upper bound on any single browser wait; each flow takes well under a second."""
+
+
+def chromium_launched(*, allow_sync_orm: bool = False) -> Iterator[Browser]:
+    """Debian's Chromium, headless, for as long as the generator runs (skip without it).
+
+    `allow_sync_orm`: Playwright's sync API runs an event loop in the test's thread, which
+    Django takes for an async context; tests that read the ORM meanwhile (synchronously, all
+    the same) have Django told to allow it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`)")
+    if allow_sync_orm:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+            )
+            yield launched
+            launched.close()
+    finally:
+        if allow_sync_orm:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @dataclass
@@ -66,14 +89,7 @@ def merchant() -> Iterator[MerchantSite]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package `chromium`)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-        )
-        yield launched
-        launched.close()
+    yield from chromium_launched()
 
 
 @pytest.fixture
