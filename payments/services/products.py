@@ -29,19 +29,26 @@ class ProductSpec:
 
 
 def catalog_product_create(*, spec: ProductSpec, gateway: PaymentGateway) -> CatalogProduct:
-    """Create a product and its price at Stripe; `ProductExists` when the external id is taken."""
+    """Create a product and its price at Stripe; `ProductExists` when the external id is taken,
+    except by an earlier attempt of this very product that Stripe left half made (a retry of a
+    request that failed finishes it, with the same Product and Price)."""
+    fields = {
+        "name": spec.name,
+        "description": spec.description,
+        "amount": spec.amount,
+        "currency": spec.currency,
+        "interval": spec.interval,
+    }
     try:
         with transaction.atomic():
-            product = CatalogProduct.objects.create(
-                external_id=spec.external_id,
-                name=spec.name,
-                description=spec.description,
-                amount=spec.amount,
-                currency=spec.currency,
-                interval=spec.interval,
-            )
+            product = CatalogProduct.objects.create(external_id=spec.external_id, **fields)
     except IntegrityError as exc:
-        raise ProductExists(spec.external_id) from exc
+        unfinished = CatalogProduct.objects.filter(
+            external_id=spec.external_id, stripe_price_id="", **fields
+        ).first()
+        if unfinished is None:
+            raise ProductExists(spec.external_id) from exc
+        product = unfinished
     return catalog_product_sync(product=product, gateway=gateway)
 
 

@@ -6,6 +6,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import ServiceAPIKey
+from payments.models import CatalogProduct
+from tests.payments.live_stripe import stripe_api
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +94,35 @@ def test_native_api_refusals_keep_the_native_shape() -> None:
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_request"
+
+
+def fault(sandbox, **fault: object) -> None:
+    sandbox.control("POST", "/_sandbox/faults", fault)
+
+
+def test_a_product_stripe_left_half_made_is_finished_by_the_retry(sandbox, service) -> None:
+    body = {"name": "Poster", "price": 1999, "currency": "usd", "externalProductId": "sku-1"}
+    fault(sandbox, method="POST", path="/v1/prices", count=3, status=503)
+    assert_contract_error(service.post("/products", body, format="json"), 503)
+
+    response = service.post("/products", body, format="json")
+
+    assert response.status_code == 201, response.content
+    product = CatalogProduct.objects.get()
+    assert (response.json()["productId"], response.json()["priceId"]) == (
+        product.stripe_product_id,
+        product.stripe_price_id,
+    )
+    assert len(stripe_api(sandbox).v1.products.list().data) == 1
+    assert stripe_api(sandbox).v1.prices.retrieve(product.stripe_price_id).unit_amount == 1999
+
+
+def test_a_half_made_product_is_not_finished_by_a_different_request(sandbox, service) -> None:
+    body = {"name": "Poster", "price": 1999, "currency": "usd", "externalProductId": "sku-1"}
+    fault(sandbox, method="POST", path="/v1/prices", count=3, status=503)
+    service.post("/products", body, format="json")
+
+    response = service.post("/products", {**body, "price": 5}, format="json")
+
+    assert_contract_error(response, 409)
+    assert CatalogProduct.objects.get().stripe_price_id == ""
