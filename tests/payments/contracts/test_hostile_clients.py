@@ -2,12 +2,16 @@
 `{"error": "..."}` shape, whichever layer refuses (regressions of the adversarial pass)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import ServiceAPIKey
-from payments.models import CatalogProduct
-from tests.payments.live_stripe import stripe_api
+from payments.gateway import get_gateway
+from payments.management.commands.seed_demo import MONTHLY_PRICE
+from payments.models import CatalogProduct, Subscription
+from payments.services.products import catalog_product_get_or_create
+from tests.factories import UserFactory
+from tests.payments.contracts.test_mobile import app_for
+from tests.payments.live_stripe import _live_webhooks, stripe_api, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +24,7 @@ def service() -> APIClient:
 
 @pytest.fixture
 def app(learner) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=learner)
-    return APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return app_for(learner)
 
 
 def assert_contract_error(response, status: int) -> None:
@@ -126,3 +129,42 @@ def test_a_half_made_product_is_not_finished_by_a_different_request(sandbox, ser
 
     assert_contract_error(response, 409)
     assert CatalogProduct.objects.get().stripe_price_id == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscription_whose_answer_was_lost_is_not_made_twice_by_the_retry(
+    sandbox, live_webhooks
+) -> None:
+    app = app_for(UserFactory.create())
+    price = catalog_product_get_or_create(spec=MONTHLY_PRICE, gateway=get_gateway())
+    customer_id = app.post("/api/stripe/create-customer", {"email": "u@example.com"}).json()[
+        "customerId"
+    ]
+    body = {"customerId": customer_id, "priceId": price.stripe_price_id}
+    fault(sandbox, method="POST", path="/v1/subscriptions", count=3, drop_response=True)
+    assert_contract_error(app.post("/api/stripe/create-subscription", body), 503)
+    wait_for(lambda: Subscription.objects.count() == 1)  # its webhook told us of it
+
+    response = app.post("/api/stripe/create-subscription", body)
+
+    assert response.status_code == 200, response.content
+    made = stripe_api(sandbox).v1.subscriptions.list(params={"status": "all"}).data
+    assert [subscription.id for subscription in made] == [response.json()["subscriptionId"]]
+    assert Subscription.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_subscription_can_follow_a_canceled_one(sandbox, live_webhooks) -> None:
+    app = app_for(UserFactory.create())
+    price = catalog_product_get_or_create(spec=MONTHLY_PRICE, gateway=get_gateway())
+    customer_id = app.post("/api/stripe/create-customer", {"email": "u@example.com"}).json()[
+        "customerId"
+    ]
+    body = {"customerId": customer_id, "priceId": price.stripe_price_id}
+    first = app.post("/api/stripe/create-subscription", body).json()["subscriptionId"]
+    stripe_api(sandbox).v1.subscriptions.cancel(first)
+    wait_for(lambda: Subscription.objects.get(stripe_id=first).status == "canceled")
+
+    second = app.post("/api/stripe/create-subscription", body).json()["subscriptionId"]
+
+    assert second != first
