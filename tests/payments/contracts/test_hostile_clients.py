@@ -12,6 +12,7 @@ from payments.services.products import catalog_product_get_or_create
 from tests.factories import UserFactory
 from tests.payments.contracts.test_mobile import app_for
 from tests.payments.live_stripe import _live_webhooks, stripe_api, wait_for  # noqa: F401
+from tests.payments.test_checkout_concurrency import concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,52 @@ def test_a_new_subscription_can_follow_a_canceled_one(sandbox, live_webhooks) ->
     second = app.post("/api/stripe/create-subscription", body).json()["subscriptionId"]
 
     assert second != first
+
+
+def test_the_same_product_posted_again_answers_the_same_ids(sandbox, service) -> None:
+    body = {"name": "Poster", "price": 1999, "currency": "usd", "externalProductId": "sku-1"}
+    first = service.post("/products", body, format="json")
+
+    again = service.post("/products", body, format="json")
+
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert len(stripe_api(sandbox).v1.products.list().data) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_product_posted_20_times_at_once_is_made_once(sandbox) -> None:
+    _, key = ServiceAPIKey.objects.create_key(name="billing")
+    body = {"name": "Poster", "price": 1999, "currency": "usd", "externalProductId": "sku-1"}
+    answers: list = []
+
+    def post(index: int):
+        response = APIClient(HTTP_X_API_KEY=key).post("/products", body, format="json")
+        answers.append(response)
+        return response
+
+    statuses = concurrently(20, post)
+
+    assert set(statuses) == {201}
+    assert len({(a.json()["productId"], a.json()["priceId"]) for a in answers}) == 1
+    assert len(sandbox.sandbox.store.all("product")) == 1
+    assert len(sandbox.sandbox.store.all("price")) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_different_products_under_one_external_id_at_once_make_one(sandbox) -> None:
+    _, key = ServiceAPIKey.objects.create_key(name="billing")
+
+    statuses = concurrently(
+        10,
+        lambda i: APIClient(HTTP_X_API_KEY=key).post(
+            "/products",
+            {"name": f"P{i}", "price": 100 + i, "currency": "usd", "externalProductId": "sku"},
+            format="json",
+        ),
+    )
+
+    assert sorted(statuses) == [201] + [409] * 9
+    assert len(sandbox.sandbox.store.all("product")) == 1
