@@ -27,14 +27,20 @@ def service_customer_create(
     *, email: str, name: str, created_by: str, gateway: PaymentGateway
 ) -> ServiceCustomer:
     """A new Customer for an internal service (each call a new one, as the service API
-    promises); the row is written first and names the idempotency key."""
+    promises); the row is written first and names the idempotency key. When Stripe fails the
+    row goes again: the caller's retry is a new call, and no customer without its Stripe id is
+    left behind."""
     customer = ServiceCustomer.objects.create(email=email, name=name, created_by=created_by)
-    customer.stripe_customer_id = gateway.customer_create(
-        email=email,
-        name=name,
-        metadata={"coursepay_service_customer_id": str(customer.pk)},
-        idempotency_key=f"coursepay-service-customer-{customer.pk}",
-    )
+    try:
+        customer.stripe_customer_id = gateway.customer_create(
+            email=email,
+            name=name,
+            metadata={"coursepay_service_customer_id": str(customer.pk)},
+            idempotency_key=f"coursepay-service-customer-{customer.pk}",
+        )
+    except Exception:
+        ServiceCustomer.objects.filter(pk=customer.pk).delete()
+        raise
     ServiceCustomer.objects.filter(pk=customer.pk).update(
         stripe_customer_id=customer.stripe_customer_id
     )

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from accounts.models import ServiceAPIKey
 from payments.gateway import get_gateway
 from payments.management.commands.seed_demo import MONTHLY_PRICE
-from payments.models import CatalogProduct, Subscription
+from payments.models import CatalogProduct, ServiceCustomer, Subscription
 from payments.services.products import catalog_product_get_or_create
 from tests.factories import UserFactory
 from tests.payments.contracts.test_mobile import app_for
@@ -218,3 +218,12 @@ def test_different_products_under_one_external_id_at_once_make_one(sandbox) -> N
 
     assert sorted(statuses) == [201] + [409] * 9
     assert len(sandbox.sandbox.store.all("product")) == 1
+
+
+def test_a_customer_stripe_failed_to_make_leaves_no_row(sandbox, service) -> None:
+    fault(sandbox, method="POST", path="/v1/customers", count=3, status=503)
+
+    response = service.post("/customers", {"email": "buyer@example.com"}, format="json")
+
+    assert_contract_error(response, 503)
+    assert not ServiceCustomer.objects.exists()
