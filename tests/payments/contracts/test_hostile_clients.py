@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from accounts.models import ServiceAPIKey
 from payments.gateway import get_gateway
 from payments.management.commands.seed_demo import MONTHLY_PRICE
-from payments.models import CatalogProduct, ServiceCustomer, Subscription
+from payments.models import CatalogProduct, Payment, ServiceCustomer, Subscription
 from payments.services.products import catalog_product_get_or_create
 from tests.factories import UserFactory
 from tests.payments.contracts.test_mobile import app_for
@@ -227,3 +227,53 @@ def test_a_customer_stripe_failed_to_make_leaves_no_row(sandbox, service) -> Non
 
     assert_contract_error(response, 503)
     assert not ServiceCustomer.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/v1/ephemeral_keys", "/v1/payment_intents"])
+def test_a_payment_intent_retried_with_its_key_after_a_503_is_the_same(
+    sandbox, app, path: str
+) -> None:
+    body = {"amount": 700, "currency": "usd"}
+    fault(sandbox, method="POST", path=path, count=3, status=503)
+    first = app.post("/api/stripe/create-payment-intent", body, HTTP_IDEMPOTENCY_KEY="k1")
+    assert_contract_error(first, 503)
+
+    retry = app.post("/api/stripe/create-payment-intent", body, HTTP_IDEMPOTENCY_KEY="k1")
+
+    assert retry.status_code == 200, retry.content
+    assert len(sandbox.sandbox.store.all("payment_intent")) == 1
+    payment = Payment.objects.get()
+    assert retry.json()["client_secret"] == payment.client_secret
+
+
+def test_a_payment_intent_whose_answer_was_lost_is_not_made_twice_by_the_retry(
+    sandbox, app
+) -> None:
+    body = {"amount": 700, "currency": "usd"}
+    fault(sandbox, method="POST", path="/v1/payment_intents", count=3, drop_response=True)
+    assert_contract_error(
+        app.post("/api/stripe/create-payment-intent", body, HTTP_IDEMPOTENCY_KEY="k1"), 503
+    )
+
+    retry = app.post("/api/stripe/create-payment-intent", body, HTTP_IDEMPOTENCY_KEY="k1")
+
+    assert retry.status_code == 200, retry.content
+    assert len(sandbox.sandbox.store.all("payment_intent")) == 1
+    assert Payment.objects.count() == 1
+
+
+def test_another_key_or_amount_is_another_payment_intent(sandbox, app) -> None:
+    app.post(
+        "/api/stripe/create-payment-intent",
+        {"amount": 700, "currency": "usd"},
+        HTTP_IDEMPOTENCY_KEY="k1",
+    )
+    app.post(
+        "/api/stripe/create-payment-intent",
+        {"amount": 700, "currency": "usd"},
+        HTTP_IDEMPOTENCY_KEY="k2",
+    )
+    app.post("/api/stripe/create-payment-intent", {"amount": 800, "currency": "usd"})
+
+    assert Payment.objects.count() == 3
+    assert len(sandbox.sandbox.store.all("payment_intent")) == 3
