@@ -7,7 +7,13 @@ from rest_framework.test import APIClient
 from accounts.models import ServiceAPIKey
 from payments.gateway import get_gateway
 from payments.management.commands.seed_demo import MONTHLY_PRICE
-from payments.models import CatalogProduct, Payment, ServiceCustomer, Subscription
+from payments.models import (
+    CatalogProduct,
+    Payment,
+    ServiceCustomer,
+    StripeCustomer,
+    Subscription,
+)
 from payments.services.products import catalog_product_get_or_create
 from tests.factories import UserFactory
 from tests.payments.contracts.test_mobile import app_for
@@ -277,3 +283,23 @@ def test_another_key_or_amount_is_another_payment_intent(sandbox, app) -> None:
 
     assert Payment.objects.count() == 3
     assert len(sandbox.sandbox.store.all("payment_intent")) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/stripe/create-customer", {"email": "b@example.com"}),
+        ("/api/stripe/create-payment-intent", {"amount": 700, "currency": "usd"}),
+    ],
+)
+def test_a_customer_whose_answer_was_lost_does_not_lock_the_learner_out(
+    sandbox, app, path: str, body: dict
+) -> None:
+    fault(sandbox, method="POST", path="/v1/customers", count=3, drop_response=True)
+    assert_contract_error(app.post("/api/stripe/create-customer", {"email": "a@example.com"}), 503)
+
+    response = app.post(path, body)  # other details than the first attempt's, same learner
+
+    assert response.status_code == 200, response.content
+    again = app.post("/api/stripe/create-customer", {"email": "c@example.com"}).json()
+    assert again["customerId"] == StripeCustomer.objects.get().customer_id
