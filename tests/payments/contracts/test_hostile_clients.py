@@ -1,6 +1,8 @@
 """Hostile clients against the seed contracts: every refusal is a 4xx in the contract's
 `{"error": "..."}` shape, whichever layer refuses (regressions of the adversarial pass)."""
 
+import uuid
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -303,3 +305,35 @@ def test_a_customer_whose_answer_was_lost_does_not_lock_the_learner_out(
     assert response.status_code == 200, response.content
     again = app.post("/api/stripe/create-customer", {"email": "c@example.com"}).json()
     assert again["customerId"] == StripeCustomer.objects.get().customer_id
+
+
+def test_the_status_of_another_environments_payment_is_answered(sandbox, service) -> None:
+    api = stripe_api(sandbox)
+    theirs = {"coursepay_payment_id": str(uuid.uuid4())}  # a payment this ledger never had
+    intent = api.v1.payment_intents.create(
+        params={"amount": 500, "currency": "usd", "metadata": theirs}
+    )
+    session = api.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "success_url": "https://shop.example/done",
+            "metadata": theirs,
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "usd",
+                        "unit_amount": 500,
+                        "product_data": {"name": "Elsewhere"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+        }
+    )
+
+    by_intent = service.get(f"/payments/{intent.id}")
+    by_session = service.get(f"/payments/{session.id}")
+
+    assert (by_intent.status_code, by_intent.json()["status"]) == (200, "requires_payment_method")
+    assert (by_session.status_code, by_session.json()["status"]) == (200, "open")
+    assert not Payment.objects.exists()
