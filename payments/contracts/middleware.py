@@ -30,14 +30,10 @@ class ContractErrorShapeMiddleware:
 
 
 def _reduce(response: HttpResponse) -> None:
+    """Our own JSON errors only (none of these paths streams): HTML pages are left alone."""
     if not response.get("Content-Type", "").startswith("application/json"):
         return
-    if getattr(response, "streaming", False):
-        return
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return
+    body = json.loads(response.content)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict) and isinstance(error.get("message"), str):
         response.content = json.dumps({"error": error["message"]}).encode()
