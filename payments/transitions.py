@@ -18,6 +18,7 @@ reaching a status (granting the course and telling receipts; a full refund revok
 Nothing else sets `status` or writes audit rows.
 """
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -136,12 +137,23 @@ def payment_open(*, learner_id: int, course: Course, actor: Actor) -> Payment:
 
 
 def payment_open_for_amount(
-    *, learner_id: int | None, amount: int, currency: str, description: str, actor: Actor
+    *,
+    learner_id: int | None,
+    amount: int,
+    currency: str,
+    description: str,
+    actor: Actor,
+    payment_id: uuid.UUID | None = None,
 ) -> Payment:
     """A new pending payment of no course (a seed contract's product or amount), for a learner
-    or a guest (`learner_id` None), with its first audit row."""
+    or a guest (`learner_id` None), with its first audit row; `payment_id` if the caller chose
+    it (else a random one)."""
     payment = Payment.objects.create(
-        learner_id=learner_id, amount=amount, currency=currency, description=description
+        id=payment_id or uuid.uuid4(),
+        learner_id=learner_id,
+        amount=amount,
+        currency=currency,
+        description=description,
     )
     rollup_add(payment)
     _audit(payment, from_status="", actor=actor, detail={})

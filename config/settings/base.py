@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "config.request_id.RequestIdMiddleware",
     "config.cache_control.NoStoreSecretsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # The seed contracts' `{"error": "..."}` for the refusals of the middleware below it.
+    "payments.contracts.middleware.ContractErrorShapeMiddleware",
     "config.request_guard.RequestGuardMiddleware",
     "config.redirects.HttpsForUnsafeMethodsMiddleware",
     "config.deadline.DeadlineMiddleware",

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from config.errors import AppError
 from config.schema import api_errors
+from payments.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from payments.api.idempotency import idempotent
 from payments.api.views import IDEMPOTENCY_KEY
 from payments.contracts.base import (
@@ -122,6 +123,7 @@ class CreatePaymentIntentView(MobileView):
             currency=serializer.validated_data["currency"],
             api_version=version or settings.MOBILE_EPHEMERAL_KEY_API_VERSION,
             gateway=get_gateway(),
+            request_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
         )
         body = {
             "client_secret": sheet.client_secret,

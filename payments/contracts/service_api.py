@@ -142,14 +142,14 @@ class CustomersView(ServiceView):
 
 
 class ProductsView(ServiceView):
-    @api_errors((409, "A product with this externalProductId already exists."), 503)
+    @api_errors((409, "Another product has this externalProductId."), 503)
     @extend_schema(
         tags=[TAG],
         operation_id="service_product_create",
         request=ProductRequestSerializer,
         responses={201: ProductCreatedSerializer},
         description="Create a Stripe Product (externalProductId in its metadata) and its "
-        "one-time Price.",
+        "one-time Price. The very same request again is a retry: it answers the same ids.",
     )
     def post(self, request: Request) -> Response:
         serializer = ProductRequestSerializer(data=request.data)

@@ -28,9 +28,10 @@ service_api_urls = [
         service_api.PaymentStatusView.as_view(),
         name="service-payment-status",
     ),
-    # Nothing else lives under these paths: an unknown one is a JSON 404 in the contract's shape.
+    # Nothing else lives under these paths: an unknown one (whatever characters it has) is a
+    # JSON 404 in the contract's shape.
     re_path(
-        r"^(customers|products|payments)(/.*)?$",
+        r"^(customers|products|payments)(/[\s\S]*)?$",  # any character, a newline too
         service_api.not_found,
         name=slashes.API_NOT_FOUND,
     ),

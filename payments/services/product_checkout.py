@@ -7,11 +7,13 @@ for any Checkout payment (`checkout.session.completed`, reads that refresh from 
 """
 
 from collections.abc import Mapping
+from contextlib import suppress
 
 from django.db import transaction
 
 from accounts.models import User
 from payments import transitions
+from payments.errors import PaymentUnknown
 from payments.gateway import PaymentGateway
 from payments.models import CatalogProduct, CheckoutSession, PaymentEvent
 from payments.services.checkout_sessions import checkout_session_create, checkout_session_record
@@ -63,12 +65,15 @@ def product_checkout_start(
 def stripe_payment_status(*, object_id: str, gateway: PaymentGateway) -> str:
     """The current status of a Checkout Session (`cs_`: open, complete, expired) or of a
     PaymentIntent (`pi_`: requires_payment_method ... succeeded), read from Stripe; when it is
-    one of our payments, the ledger records what Stripe said (as any refresh does). Raises
-    `StripeObjectMissing` for an id Stripe does not know."""
+    one of our payments, the ledger records what Stripe said (as any refresh does); one naming a
+    payment this ledger lacks (another environment's, on the same Stripe account) is answered
+    all the same. Raises `StripeObjectMissing` for an id Stripe does not know."""
     if object_id.startswith("cs_"):
         session = gateway.checkout_session_state(session_id=object_id)
-        checkout_session_record(session=session, actor=transitions.REFRESH, gateway=gateway)
+        with suppress(PaymentUnknown):
+            checkout_session_record(session=session, actor=transitions.REFRESH, gateway=gateway)
         return session.status
     intent = gateway.payment_intent_state(intent_id=object_id)
-    payment_record_outcome(intent=intent, actor=transitions.REFRESH)
+    with suppress(PaymentUnknown):
+        payment_record_outcome(intent=intent, actor=transitions.REFRESH)
     return intent.status

@@ -3,7 +3,8 @@ embedded checkout's one-time product, the mobile app's monthly price).
 
 The row is written first and the Stripe calls' idempotency keys name it, so a retry of a product
 creation that failed half way finishes it with the very same Product and Price. The caller's
-`externalProductId` is unique (a duplicate is refused) and stored in the Product's metadata.
+`externalProductId` is unique (another product under it is refused; the same one again is
+answered as a retry) and stored in the Product's metadata.
 """
 
 from dataclasses import dataclass
@@ -29,19 +30,24 @@ class ProductSpec:
 
 
 def catalog_product_create(*, spec: ProductSpec, gateway: PaymentGateway) -> CatalogProduct:
-    """Create a product and its price at Stripe; `ProductExists` when the external id is taken."""
+    """Create a product and its price at Stripe; `ProductExists` when the external id is taken
+    by a different product. The same product again is a retry (its answer lost, or Stripe failed
+    half way): it gets the very same Product and Price, made now if they are still missing."""
+    fields = {
+        "name": spec.name,
+        "description": spec.description,
+        "amount": spec.amount,
+        "currency": spec.currency,
+        "interval": spec.interval,
+    }
     try:
         with transaction.atomic():
-            product = CatalogProduct.objects.create(
-                external_id=spec.external_id,
-                name=spec.name,
-                description=spec.description,
-                amount=spec.amount,
-                currency=spec.currency,
-                interval=spec.interval,
-            )
+            product = CatalogProduct.objects.create(external_id=spec.external_id, **fields)
     except IntegrityError as exc:
-        raise ProductExists(spec.external_id) from exc
+        same = CatalogProduct.objects.filter(external_id=spec.external_id, **fields).first()
+        if same is None:
+            raise ProductExists(spec.external_id) from exc
+        product = same
     return catalog_product_sync(product=product, gateway=gateway)
 
 

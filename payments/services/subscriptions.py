@@ -1,8 +1,9 @@
 """Subscriptions to a recurring price (the mobile app, seed 001), mirrored from Stripe.
 
 A learner subscribes only their own Customer. The idempotency key names the learner, the price
-and how many subscriptions to it we already hold, so a retry whose answer was lost gets the same
-subscription back, and a later request a new one. What Stripe says of a subscription (its
+and how many of their subscriptions to it have ended, so a retry whose answer was lost gets the
+same subscription back (even once its webhook has told us of it), and a request after the last
+one ended a new one. What Stripe says of a subscription (its
 creation, `customer.subscription.*` webhooks) is kept as Stripe says it.
 """
 
@@ -12,6 +13,9 @@ from accounts.models import User
 from payments.errors import ContractForbidden, ContractNotFound
 from payments.gateway import PaymentGateway, SubscriptionState
 from payments.models import CatalogProduct, ServiceCustomer, StripeCustomer, Subscription
+
+ENDED = ("canceled", "incomplete_expired")
+"""Stripe's statuses of a subscription that can never bill again."""
 
 
 def subscription_start(
@@ -28,12 +32,14 @@ def subscription_start(
         raise ContractNotFound(f"There is no customer {customer_id[:64]!r}.")
     if not CatalogProduct.objects.filter(stripe_price_id=price_id).exclude(interval="").exists():
         raise ContractNotFound(f"There is no subscription price {price_id[:64]!r}.")
-    held = Subscription.objects.filter(stripe_customer_id=customer_id, stripe_price_id=price_id)
+    ended = Subscription.objects.filter(
+        stripe_customer_id=customer_id, stripe_price_id=price_id, status__in=ENDED
+    )
     state = gateway.subscription_create(
         customer_id=customer_id,
         price_id=price_id,
         metadata={"coursepay_learner_id": str(learner.pk)},
-        idempotency_key=f"coursepay-user-{learner.pk}-subscription-{price_id}-{held.count()}",
+        idempotency_key=f"coursepay-user-{learner.pk}-subscription-{price_id}-{ended.count()}",
     )
     subscription_record(subscription=state)
     return state
