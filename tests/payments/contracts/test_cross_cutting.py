@@ -202,7 +202,7 @@ def test_seed_000_checkout_by_price_answers_the_hosted_url(sandbox, learner_clie
 
 def test_seed_000_the_stripe_key_can_come_from_a_mounted_file(tmp_path: Path) -> None:
     key_file = tmp_path / "stripe_secret_key"
-    key_file.write_text("sk_live_fromAMountedSecretFile0123456789")
+    key_file.write_text("sk_test_fromAMountedSecretFile")
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "STRIPE_SECRET_KEY"}
 
     result = run_manage(
@@ -212,4 +212,4 @@ def test_seed_000_the_stripe_key_can_come_from_a_mounted_file(tmp_path: Path) ->
         env={**env, "STRIPE_SECRET_KEY_FILE": str(key_file)},
     )
 
-    assert result.stdout.strip().splitlines()[-1] == "sk_live_", result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "sk_test_", result.stderr
