@@ -132,11 +132,9 @@ class Payment(models.Model):
         return self.course
 
 
-class PaymentEvent(models.Model):
-    """The audit trail: every status change of a payment, what caused it and who acted.
-
-    Written only by `payments.transitions`, in the transaction that changes the status.
-    """
+class AuditRecord(models.Model):
+    """What every audit row of the ledger records: what caused the change, who acted, the
+    Stripe event that said so (if one did), and when."""
 
     class Source(models.TextChoices):
         API = "api", "API response"
@@ -147,9 +145,6 @@ class PaymentEvent(models.Model):
         RECONCILE = "reconcile", "Reconciliation with Stripe"
         STRIPE = "stripe", "Stripe (outside the app)"
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, choices=PaymentStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=PaymentStatus.choices)
     source = models.CharField(max_length=10, choices=Source.choices)
     actor = models.CharField(
         max_length=255, blank=True, help_text="Who acted: a user, an event id, a task."
@@ -160,7 +155,19 @@ class PaymentEvent(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ("created", "id")
+
+
+class PaymentEvent(AuditRecord):
+    """The audit trail: every status change of a payment, what caused it and who acted.
+
+    Written only by `payments.transitions`, in the transaction that changes the status.
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=PaymentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=PaymentStatus.choices)
 
     def __str__(self) -> str:
         return f"{self.payment_id}: {self.from_status or '-'} -> {self.to_status}"
@@ -443,7 +450,7 @@ class Refund(models.Model):
         return f"Refund {self.amount} {self.currency.upper()} of {self.payment_id} ({self.status})"
 
 
-class RefundEvent(models.Model):
+class RefundEvent(AuditRecord):
     """The audit trail of refunds: every attempt (refused ones too) and every status change,
     with who acted. Written only by `payments.services.refunds`."""
 
@@ -456,15 +463,6 @@ class RefundEvent(models.Model):
     )
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
-    source = models.CharField(max_length=10, choices=PaymentEvent.Source.choices)
-    actor = models.CharField(max_length=255, blank=True)
-    stripe_event_id = models.CharField(max_length=255, blank=True)
-    stripe_event_type = models.CharField(max_length=100, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ("created", "id")
 
     def __str__(self) -> str:
         return f"{self.payment_id}: refund {self.action}"
@@ -504,7 +502,7 @@ class Dispute(models.Model):
         return f"Dispute {self.stripe_dispute_id} ({self.stripe_status})"
 
 
-class DisputeEvent(models.Model):
+class DisputeEvent(AuditRecord):
     """The audit trail of disputes: each change Stripe reported, with the event that said it.
     Written only by `payments.services.disputes`."""
 
@@ -512,15 +510,6 @@ class DisputeEvent(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="dispute_events")
     from_status = models.CharField(max_length=32, blank=True)
     to_status = models.CharField(max_length=32)
-    source = models.CharField(max_length=10, choices=PaymentEvent.Source.choices)
-    actor = models.CharField(max_length=255, blank=True)
-    stripe_event_id = models.CharField(max_length=255, blank=True)
-    stripe_event_type = models.CharField(max_length=100, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ("created", "id")
 
     def __str__(self) -> str:
         return f"{self.dispute}: {self.from_status or '-'} -> {self.to_status}"
