@@ -7,7 +7,7 @@ Everything comes from the environment (12-factor) with defaults sized for one ma
 - `GUNICORN_THREADS` (4): threads per worker (gthread). A purchase spends most of its time
   waiting for Stripe, so threads multiply what one process holds in memory.
 - `GUNICORN_TIMEOUT` (30): a worker silent this long is killed and replaced. A request that calls
-  Stripe answers within `STRIPE_REQUEST_BUDGET_SECONDS` (3 s) plus its own work, so 30 s is only
+  Stripe answers within `STRIPE_REQUEST_BUDGET_SECONDS` (2.5 s) plus its own work, so 30 s is only
   ever reached by a stuck process, never by a slow Stripe.
 - `GUNICORN_MAX_REQUESTS` (2000): a worker is replaced after this many requests (jittered), which
   bounds the memory any leak can take.

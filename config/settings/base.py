@@ -230,9 +230,11 @@ STRIPE_JS_URL: str = env.str("STRIPE_JS_URL", default="")
 # Each attempt waits at most STRIPE_TIMEOUT_SECONDS and is retried (same idempotency key) up to
 # STRIPE_MAX_NETWORK_RETRIES times, but a web request's calls and retries all share one budget,
 # so it answers within STRIPE_REQUEST_BUDGET_SECONDS (plus its own work) however Stripe behaves.
+# The default keeps the seeds' 3-second promise with 0.5 s left for our own work (database,
+# rendering, a loaded machine): a budget equal to the promise answered in 3.2 s on a busy CI host.
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=2.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
-STRIPE_REQUEST_BUDGET_SECONDS = env.float("STRIPE_REQUEST_BUDGET_SECONDS", default=3.0)
+STRIPE_REQUEST_BUDGET_SECONDS = env.float("STRIPE_REQUEST_BUDGET_SECONDS", default=2.5)
 PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="payments.stripe_gateway.StripeGateway")
 # A read of an unsettled payment that Stripe has not told us about for this long asks Stripe once
 # (a lost webhook must not leave a paying learner without the course).

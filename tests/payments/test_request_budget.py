@@ -35,7 +35,7 @@ def test_two_slow_stripe_calls_answer_within_the_budget_and_a_retry_charges_once
 
     assert first.status_code == 503
     assert first.json()["error"]["retryable"] is True
-    assert elapsed < settings.STRIPE_REQUEST_BUDGET_SECONDS + 0.3
+    assert elapsed < 3.0  # the promise: the budget plus our own work
     assert retried.status_code in (200, 201), retried.json()
     assert retried.json()["status"] == "succeeded"
     assert Payment.objects.count() == 1
