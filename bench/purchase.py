@@ -19,6 +19,10 @@ REDIS_URL makes Celery queue the receipt of each paid purchase for a worker, as 
 without it Celery runs eagerly and each purchase would render a PDF inside the request, which is
 not what a deployed purchase costs. Give the bench a Redis database of its own: the tasks it
 queues (no worker runs) are purged at the end.
+
+With `--profile N` it runs N purchases in this process instead (Django's test client through the
+same middleware and view), and prints the CPU, SQL statements and Redis round trips of one
+purchase, then a profile of where that CPU goes.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 import requests
 
@@ -105,6 +110,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: N purchases in this process (Django's test client, the same middleware "
+        "and view), printing CPU, SQL statements and Redis round trips per purchase and a profile",
+    )
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a migrated PostgreSQL database.")
@@ -112,7 +125,6 @@ def main() -> None:
         raise SystemExit("Set REDIS_URL to a Redis database of the bench's own (see --help).")
 
     sandbox_url = f"http://127.0.0.1:{free_port()}"
-    app_port = free_port()
     env = {
         **os.environ,
         "DJANGO_ENV": "dev",
@@ -134,7 +146,28 @@ def main() -> None:
 
     use_settings_module()
     django.setup()
-    import stripe
+
+    sandbox_port = sandbox_url.rsplit(":", 1)[1]
+    with process(
+        [sys.executable, "-m", "stripe_sandbox", "--port", sandbox_port],
+        env,
+        f"{sandbox_url}/_sandbox/health",
+    ):
+        courses, learners = prepare(options.learners, options.courses)
+        purchases = [(token, slug) for slug in courses for token, _ in learners]
+        if options.profile:
+            profile(purchases[: options.profile])
+        else:
+            compare(options, env, sandbox_url, courses, learners)
+    from config.celery import app as celery_app
+
+    celery_app.control.purge()  # the receipts queued for a worker that never ran
+
+
+def prepare(learners: int, courses: int) -> tuple[list[str], list[tuple[str, Any]]]:
+    """`courses` course slugs and `learners` (token, user) whose Stripe Customer exists, with
+    the previous run's purchases forgotten (a fresh sandbox each run)."""
+    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
     from courses.models import Course, Enrollment
@@ -143,106 +176,184 @@ def main() -> None:
     from payments.services.customers import stripe_customer_get_or_create
     from receipts.models import Receipt
 
-    sandbox_port = sandbox_url.rsplit(":", 1)[1]
-    with process(
-        [sys.executable, "-m", "stripe_sandbox", "--port", sandbox_port],
-        env,
-        f"{sandbox_url}/_sandbox/health",
-    ):
-        # A fresh sandbox each run: forget the previous run's purchases and customers.
-        bench_users = {"learner__email__endswith": "@bench.local"}
-        Enrollment.objects.filter(**bench_users).delete()
-        Receipt.objects.filter(payment__learner__email__endswith="@bench.local").delete()
-        Payment.objects.filter(**bench_users).delete()
-        IdempotencyRecord.objects.filter(user__email__endswith="@bench.local").delete()
-        StripeCustomer.objects.filter(user__email__endswith="@bench.local").delete()
-        courses = [
-            Course.objects.update_or_create(
-                slug=f"bench-{n}", defaults={"title": f"Bench {n}", "price_amount": 1000}
-            )[0]
-            for n in range(options.courses)
-        ]
-        from rest_framework.authtoken.models import Token
+    bench_users = {"learner__email__endswith": "@bench.local"}
+    Enrollment.objects.filter(**bench_users).delete()
+    Receipt.objects.filter(payment__learner__email__endswith="@bench.local").delete()
+    Payment.objects.filter(**bench_users).delete()
+    IdempotencyRecord.objects.filter(user__email__endswith="@bench.local").delete()
+    StripeCustomer.objects.filter(user__email__endswith="@bench.local").delete()
+    slugs = [
+        Course.objects.update_or_create(
+            slug=f"bench-{n}", defaults={"title": f"Bench {n}", "price_amount": 1000}
+        )[0].slug
+        for n in range(courses)
+    ]
+    made = []
+    for n in range(learners):
+        user, _ = User.objects.get_or_create(email=f"learner{n}@bench.local")
+        stripe_customer_get_or_create(user=user, gateway=get_gateway())  # it exists already
+        made.append((Token.objects.get_or_create(user=user)[0].key, user))
+    return slugs, made
 
-        learners = []
-        for n in range(options.learners):
-            user, _ = User.objects.get_or_create(email=f"learner{n}@bench.local")
-            stripe_customer_get_or_create(
-                user=user, gateway=get_gateway()
-            )  # the Customer exists already
-            learners.append((Token.objects.get_or_create(user=user)[0].key, user))
 
-        app = f"http://127.0.0.1:{app_port}"
-        gunicorn = [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{app_port}",
-            "--workers",
-            str(options.workers),
-            # As the web process runs in production (config/gunicorn.py): threaded workers,
-            # which keep the client's connection open between requests as Stripe's API does.
-            "--worker-class",
-            options.worker_class,
-            "--threads",
-            str(options.threads),
-            "--keep-alive",
-            "60",  # longer than any pause between one client's requests here
-        ]
-        with process(gunicorn, env, f"{app}/healthz"):
-            sessions: dict[str, requests.Session] = {}
+def compare(
+    options: argparse.Namespace,
+    env: dict[str, str],
+    sandbox_url: str,
+    courses: list[str],
+    learners: list[tuple[str, Any]],
+) -> None:
+    """ours (gunicorn) against bare (the SDK straight to the sandbox), in one run."""
+    import stripe
 
-            def ours(token: str, slug: str) -> Callable[[], None]:
-                def call() -> None:
-                    session = sessions.setdefault(token, requests.Session())
-                    response = session.post(
-                        f"{app}/api/v1/payments/",
-                        json={"course": slug, "payment_method": "pm_card_visa"},
-                        headers={"Authorization": f"Token {token}"},
-                        timeout=10,
-                    )
-                    assert response.status_code == 201, response.text
+    from payments.models import StripeCustomer
 
-                return call
+    app_port = free_port()
+    app = f"http://127.0.0.1:{app_port}"
+    gunicorn = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "config.wsgi",
+        "--bind",
+        f"127.0.0.1:{app_port}",
+        "--workers",
+        str(options.workers),
+        # As the web process runs in production (config/gunicorn.py): threaded workers,
+        # which keep the client's connection open between requests as Stripe's API does.
+        "--worker-class",
+        options.worker_class,
+        "--threads",
+        str(options.threads),
+        "--keep-alive",
+        "60",  # longer than any pause between one client's requests here
+    ]
+    with process(gunicorn, env, f"{app}/healthz"):
+        sessions: dict[str, requests.Session] = {}
 
-            client = stripe.StripeClient(KEY, base_addresses={"api": sandbox_url})
-            customers = {
-                c.user_id: c.customer_id
-                for c in StripeCustomer.objects.filter(user__in=[u for _, u in learners])
-            }
+        def ours(token: str, slug: str) -> Callable[[], None]:
+            def call() -> None:
+                session = sessions.setdefault(token, requests.Session())
+                response = session.post(
+                    f"{app}/api/v1/payments/",
+                    json={"course": slug, "payment_method": "pm_card_visa"},
+                    headers={"Authorization": f"Token {token}"},
+                    timeout=10,
+                )
+                assert response.status_code == 201, response.text
 
-            def bare(customer_id: str) -> Callable[[], None]:
-                def call() -> None:
-                    client.v1.payment_intents.create(
-                        params={
-                            "amount": 1000,
-                            "currency": "usd",
-                            "customer": customer_id,
-                            "description": "Bench",
-                            "metadata": {"coursepay_payment_id": "bench"},
-                            "automatic_payment_methods": {
-                                "enabled": True,
-                                "allow_redirects": "never",
-                            },
-                            "payment_method": "pm_card_visa",
-                            "confirm": True,
-                            "expand": ["latest_charge"],  # as purchase asks (the card paid)
-                        }
-                    )
+            return call
 
-                return call
+        client = stripe.StripeClient(KEY, base_addresses={"api": sandbox_url})
+        customers = {
+            c.user_id: c.customer_id
+            for c in StripeCustomer.objects.filter(user__in=[u for _, u in learners])
+        }
 
-            purchases = [ours(t, c.slug) for c in courses for t, _ in learners]
-            direct = [bare(customers[u.pk]) for _ in courses for _, u in learners]
-            timed(direct[:20], options.concurrency)  # warm the connections
-            bare_p50, bare_p99 = summary("bare", *timed(direct, options.concurrency))
-            ours_p50, ours_p99 = summary("ours", *timed(purchases, options.concurrency))
-            print(f"added p50={ours_p50 - bare_p50:.2f} ms  p99={ours_p99 - bare_p99:.2f} ms")
-            for session in sessions.values():
-                session.close()  # gunicorn's graceful stop waits for open keep-alive connections
-    from config.celery import app as celery_app
+        def bare(customer_id: str) -> Callable[[], None]:
+            def call() -> None:
+                client.v1.payment_intents.create(params=cast(Any, bare_intent(customer_id)))
 
-    celery_app.control.purge()  # the receipts queued for a worker that never ran
+            return call
+
+        purchases = [ours(t, slug) for slug in courses for t, _ in learners]
+        direct = [bare(customers[u.pk]) for _ in courses for _, u in learners]
+        # Warm both sides: the connections, and every gunicorn thread's first request (lazy
+        # imports, its first database connection), which are not what a purchase costs.
+        warm = options.workers * options.threads
+        if len(purchases) <= warm:
+            raise SystemExit(f"--learners x --courses must be more than {warm} (the warm-up)")
+        timed(direct[:warm], options.concurrency)
+        timed(purchases[:warm], options.workers * options.threads)
+        purchases, direct = purchases[warm:], direct[warm:]
+        bare_p50, bare_p99 = summary("bare", *timed(direct, options.concurrency))
+        ours_p50, ours_p99 = summary("ours", *timed(purchases, options.concurrency))
+        print(f"added p50={ours_p50 - bare_p50:.2f} ms  p99={ours_p99 - bare_p99:.2f} ms")
+        for session in sessions.values():
+            session.close()  # gunicorn's graceful stop waits for open keep-alive connections
+
+
+def bare_intent(customer_id: str) -> dict[str, Any]:
+    """The PaymentIntent create-and-confirm a purchase makes, with the same parameters."""
+    return {
+        "amount": 1000,
+        "currency": "usd",
+        "customer": customer_id,
+        "description": "Bench",
+        "metadata": {"coursepay_payment_id": "bench"},
+        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+        "payment_method": "pm_card_visa",
+        "confirm": True,
+        "expand": ["latest_charge"],  # as purchase asks (the card paid)
+    }
+
+
+def profile(purchases: list[tuple[str, str]]) -> None:
+    """The purchases in this process: CPU and round trips per purchase, then where the CPU goes
+    (cProfile on the CPU clock; the Stripe call's wait and the database's work are not in it)."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")  # an allowed host, as gunicorn is reached
+
+    def buy(token: str, slug: str) -> None:
+        response = client.post(
+            "/api/v1/payments/",
+            {"course": slug, "payment_method": "pm_card_visa"},
+            content_type="application/json",
+            headers={"Authorization": f"Token {token}"},
+        )
+        assert response.status_code == 201, response.content
+
+    warm, measured = purchases[:20], purchases[20:]
+    if not measured:
+        raise SystemExit("--profile needs more than 20 purchases (the first 20 warm up)")
+    for token, slug in warm:
+        buy(token, slug)
+    half = len(measured) // 2
+    with CaptureQueriesContext(connection) as queries, redis_commands() as commands:
+        started, cpu = time.perf_counter(), time.process_time()
+        for token, slug in measured[:half]:
+            buy(token, slug)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - started
+    n = max(half, 1)
+    print(
+        f"{n} purchases: CPU {cpu / n * 1000:.2f} ms, wall {wall / n * 1000:.2f} ms, "
+        f"{len(queries) / n:.1f} SQL statements, {commands() / n:.1f} Redis round trips each"
+    )
+    profiler = cProfile.Profile(time.process_time)
+
+    def rest() -> None:
+        for token, slug in measured[half:]:
+            buy(token, slug)
+
+    profiler.runcall(rest)
+    profiler.dump_stats(ROOT / "var" / "purchase.prof")  # for `python -m pstats` or snakeviz
+    stats = pstats.Stats(profiler).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+
+
+@contextmanager
+def redis_commands() -> Iterator[Callable[[], int]]:
+    """Counts the round trips to Redis (the cache and Celery's broker) while inside."""
+    from redis.connection import Connection
+
+    count = 0
+    send = Connection.send_packed_command
+
+    def counted(self: Connection, command: Any, check_health: bool = True) -> None:
+        nonlocal count
+        count += 1
+        send(self, command, check_health)
+
+    setattr(Connection, "send_packed_command", counted)  # noqa: B010 (a method, swapped for a while)
+    try:
+        yield lambda: count
+    finally:
+        setattr(Connection, "send_packed_command", send)  # noqa: B010
 
 
 if __name__ == "__main__":

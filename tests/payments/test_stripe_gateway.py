@@ -19,6 +19,7 @@ class CannedStripe:
 
     def __init__(self) -> None:
         self.status, self.requests = 200, 0
+        self.paths: list[str] = []
         self.body: dict[str, object] = {}
         canned = self
 
@@ -29,6 +30,7 @@ class CannedStripe:
 
             def do_GET(self) -> None:
                 canned.requests += 1
+                canned.paths.append(self.path)
                 payload = json.dumps(canned.body).encode()
                 self.send_response(canned.status)
                 self.send_header("Content-Type", "application/json")
@@ -152,3 +154,26 @@ def test_a_refused_key_is_our_bug_and_surfaces(canned) -> None:
 
     with pytest.raises(stripe.AuthenticationError):
         confirm()
+
+
+def test_stripe_is_reached_through_the_proxy_the_environment_names(
+    canned, settings, monkeypatch
+) -> None:
+    for name in ("http_proxy", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", canned.url)
+    settings.STRIPE_API_BASE = "http://stripe.invalid"
+    canned.body = {"id": "pi_1", "status": "succeeded", "amount": 100, "currency": "usd"}
+
+    state = StripeGateway().payment_intent_state(intent_id="pi_1")
+
+    assert state.status == "succeeded"
+    assert canned.paths[0].startswith("http://stripe.invalid/v1/payment_intents/pi_1?")
+
+
+def test_an_id_is_sent_as_one_path_segment(canned) -> None:
+    canned.body = {"id": "pi_1", "status": "succeeded", "amount": 100, "currency": "usd"}
+
+    StripeGateway().payment_intent_state(intent_id="../customers/cus_1")
+
+    assert canned.paths[0].startswith("/v1/payment_intents/..%2Fcustomers%2Fcus_1?")
