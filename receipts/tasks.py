@@ -4,7 +4,7 @@ A transient failure (SMTP 4xx or a lost connection, storage I/O, the database) i
 exponential back-off and full jitter, every delay capped at RECEIPT_RETRY_MAX_SECONDS, below the
 broker's visibility timeout (receipts.checks holds it). Anything else, or a transient failure
 that outlasts RECEIPT_MAX_RETRIES, is recorded where the admin shows it and re-raised, which
-stops the chain.
+stops the chain: each step sends the next only once it has succeeded (`receipts.queue`).
 """
 
 import logging
@@ -17,7 +17,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from config import metrics
-from receipts import services
+from receipts import queue, services
 from receipts.errors import is_transient
 from receipts.models import Stage
 from receipts.queue import EMAIL, ISSUE, RENDER
@@ -65,22 +65,26 @@ def _run(task: Task, work: Callable[[], T], on_give_up: Callable[[Exception], No
 
 @shared_task(name=ISSUE, **TASK_OPTIONS)
 def issue_receipt(self: Task, payment_id: str) -> int:
-    return _run(
+    receipt_id = _run(
         self,
         lambda: services.receipt_issue(payment_id=payment_id).pk,
         lambda error: services.receipt_issue_failure_record(payment_id=payment_id, error=error),
     )
+    queue.enqueue_render(receipt_id=receipt_id)
+    return receipt_id
 
 
 @shared_task(name=RENDER, **TASK_OPTIONS)
 def render_receipt(self: Task, receipt_id: int) -> int:
-    return _run(
+    _run(
         self,
         lambda: services.receipt_render_pdf(receipt_id=receipt_id).pk,
         lambda error: services.receipt_failure_record(
             receipt_id=receipt_id, stage=Stage.RENDER, error=error
         ),
     )
+    queue.enqueue_email(receipt_id=receipt_id)
+    return receipt_id
 
 
 @shared_task(name=EMAIL, **TASK_OPTIONS)

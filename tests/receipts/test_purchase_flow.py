@@ -7,7 +7,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from payments.models import Payment
-from receipts import queue
+from receipts import queue, services
 from receipts.models import Receipt, ReceiptEmail
 from tests.celery_worker import wait_for
 from tests.factories import CourseFactory, UserFactory
@@ -83,6 +83,26 @@ def test_the_same_chain_enqueued_twice_issues_one_receipt_and_sends_one_email(
     assert Receipt.objects.count() == 1
     assert ReceiptEmail.objects.get().state == "sent"
     assert len(mail.outbox) == 1
+
+
+def test_a_render_that_fails_for_good_is_recorded_and_sends_no_email(
+    sandbox, learner, learner_client, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    def broken_template(*, receipt_id: int) -> None:
+        raise ValueError("the receipt template is broken")
+
+    monkeypatch.setattr(services, "receipt_render_pdf", broken_template)
+    course = CourseFactory.create()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = buy(learner_client, course.slug)
+
+    assert response.status_code == 201  # the purchase stands; the receipt waits for the admin
+    receipt = Receipt.objects.get()
+    assert receipt.failure_stage == "render"
+    assert "template is broken" in receipt.failure_message
+    assert not ReceiptEmail.objects.filter(state="sent").exists()
+    assert [m for m in mail.outbox if learner.email in m.to] == []  # the admins are told
 
 
 def test_a_declined_purchase_issues_no_receipt(
