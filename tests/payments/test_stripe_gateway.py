@@ -9,7 +9,13 @@ import pytest
 import stripe
 
 from config import deadline
-from payments.errors import GatewayUnavailable, PaymentDeclined, StripeRequestInFlight
+from payments.errors import (
+    GatewayKeyReused,
+    GatewayUnavailable,
+    PaymentDeclined,
+    StripeObjectMissing,
+    StripeRequestInFlight,
+)
 from payments.stripe_gateway import StripeGateway
 from stripe_sandbox.testing import TEST_SECRET_KEY
 
@@ -21,6 +27,7 @@ class CannedStripe:
         self.status, self.requests = 200, 0
         self.paths: list[str] = []
         self.body: dict[str, object] = {}
+        self.raw: bytes | None = None  # a body that is not Stripe's JSON (a proxy's error page)
         canned = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,7 +38,7 @@ class CannedStripe:
             def do_GET(self) -> None:
                 canned.requests += 1
                 canned.paths.append(self.path)
-                payload = json.dumps(canned.body).encode()
+                payload = canned.raw if canned.raw is not None else json.dumps(canned.body).encode()
                 self.send_response(canned.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Stripe-Should-Retry", "false")
@@ -177,3 +184,67 @@ def test_an_id_is_sent_as_one_path_segment(canned) -> None:
     StripeGateway().payment_intent_state(intent_id="../customers/cus_1")
 
     assert canned.paths[0].startswith("/v1/payment_intents/..%2Fcustomers%2Fcus_1?")
+
+
+# The purchase's calls answer as Stripe's JSON (`_answer`, raw_request): the same translations as
+# the typed calls they replaced.
+
+
+def test_a_decline_with_an_intent_reports_that_intent(canned) -> None:
+    intent = {"id": "pi_9", "status": "requires_payment_method", "amount": 500, "currency": "usd"}
+    error = {"code": "card_declined", "decline_code": "insufficient_funds", "message": "No."}
+    canned.answer(
+        402,
+        {"type": "card_error", **error, "payment_intent": intent | {"last_payment_error": error}},
+    )
+
+    with pytest.raises(PaymentDeclined) as declined:
+        confirm()
+
+    assert (declined.value.intent.id, declined.value.intent.decline_code) == (
+        "pi_9",
+        "insufficient_funds",
+    )
+
+
+@pytest.mark.parametrize("status", [429, 502, 503])
+def test_a_rate_limit_or_a_stripe_outage_is_unavailable(canned, status) -> None:
+    canned.answer(status, {"type": "api_error", "message": "later"})
+
+    with pytest.raises(GatewayUnavailable):
+        confirm()
+
+
+def test_a_proxys_error_page_instead_of_stripes_json_is_unavailable(canned) -> None:
+    canned.status, canned.raw = 502, b"<html><body>Bad Gateway</body></html>"
+
+    with pytest.raises(GatewayUnavailable):
+        confirm()
+
+
+def test_a_reused_idempotency_key_is_reported_as_such(canned) -> None:
+    canned.answer(400, {"type": "idempotency_error", "message": "Keys are for one request."})
+
+    with pytest.raises(GatewayKeyReused):
+        confirm()
+
+
+def test_a_missing_intent_or_session_is_stripe_object_missing(canned) -> None:
+    canned.answer(404, {"type": "invalid_request_error", "code": "resource_missing"})
+
+    with pytest.raises(StripeObjectMissing):
+        StripeGateway().payment_intent_state(intent_id="pi_gone")
+    with pytest.raises(StripeObjectMissing):
+        StripeGateway().checkout_session_state(session_id="cs_gone")
+    assert canned.paths[1].startswith("/v1/checkout/sessions/cs_gone?expand")
+
+
+def test_no_proxy_naming_the_api_host_sends_stripe_calls_direct(canned, monkeypatch) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "ALL_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    canned.body = {"id": "pi_1", "status": "succeeded", "amount": 100, "currency": "usd"}
+
+    assert StripeGateway().payment_intent_state(intent_id="pi_1").status == "succeeded"
+    assert canned.paths[0].startswith("/v1/payment_intents/pi_1?")  # not a proxy's absolute URL
