@@ -102,8 +102,9 @@ def email_receipt(self: Task, receipt_id: int, email_id: int | None = None) -> i
 
 @shared_task(name="receipts.issue_missing", acks_late=True)
 def issue_missing_receipts() -> int:
-    """Periodic (beat): start the chain for paid payments a lost enqueue left without one."""
-    return services.receipt_issue_missing()
+    """Periodic (beat): start the chain for paid payments a lost enqueue left without a
+    receipt, and finish the receipts whose next step's message was lost. Returns how many."""
+    return services.receipt_issue_missing() + services.receipt_finish_stalled()
 
 
 @worker_process_init.connect

@@ -6,7 +6,11 @@ from receipts.services.emails import (
     receipt_emails_deliver,
 )
 from receipts.services.failures import receipt_failure_record, receipt_issue_failure_record
-from receipts.services.issue import receipt_issue, receipt_issue_missing
+from receipts.services.issue import (
+    receipt_finish_stalled,
+    receipt_issue,
+    receipt_issue_missing,
+)
 from receipts.services.render import receipt_render_pdf
 
 __all__ = [
@@ -14,6 +18,7 @@ __all__ = [
     "receipt_email_request_resend",
     "receipt_emails_deliver",
     "receipt_failure_record",
+    "receipt_finish_stalled",
     "receipt_issue",
     "receipt_issue_failure_record",
     "receipt_issue_missing",

@@ -110,3 +110,24 @@ def receipt_issue_missing(*, now: datetime | None = None) -> int:
     for payment_id in payment_ids:
         queue.enqueue_receipt_chain(payment_id=payment_id)
     return len(payment_ids)
+
+
+def receipt_finish_stalled(*, now: datetime | None = None) -> int:
+    """Send the e-mail step again for receipts issued some minutes ago whose first e-mail is
+    still pending and whose steps recorded no failure: the message of the next step was lost
+    (the broker refused it after the step before had succeeded). The e-mail step renders the PDF
+    first when it is missing, and a duplicate of it sends nothing twice. Returns how many."""
+    cutoff = (now or timezone.now()) - MISSING_GRACE
+    receipt_ids = list(
+        Receipt.objects.filter(
+            issued_at__lt=cutoff,
+            failure_stage="",
+            emails__kind=ReceiptEmail.Kind.INITIAL,
+            emails__state=ReceiptEmail.State.PENDING,
+        )
+        .order_by("issued_at")
+        .values_list("pk", flat=True)[:MISSING_BATCH]
+    )
+    for receipt_id in receipt_ids:
+        queue.enqueue_email(receipt_id=receipt_id)
+    return len(receipt_ids)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from payments.models import Payment
 from receipts import services, tasks
 from receipts.checks import retry_delays_below_visibility_timeout
-from receipts.models import Receipt
+from receipts.models import Receipt, Stage
 from tests.factories import PaymentFactory
 
 
@@ -35,6 +35,33 @@ def test_the_sweep_leaves_payments_whose_issue_failed_to_the_admin() -> None:
     services.receipt_issue_failure_record(payment_id=payment.pk, error=RuntimeError("boom"))
 
     assert services.receipt_issue_missing() == 0
+
+
+@pytest.mark.django_db
+def test_the_sweep_finishes_a_receipt_whose_next_step_was_lost() -> None:
+    stalled = services.receipt_issue(payment_id=PaymentFactory.create().pk)
+    Receipt.objects.filter(pk=stalled.pk).update(issued_at=timezone.now() - timedelta(hours=1))
+    services.receipt_issue(payment_id=PaymentFactory.create().pk)  # its steps may be on their way
+
+    started = tasks.issue_missing_receipts.apply().get()
+
+    stalled.refresh_from_db()
+    assert started == 1
+    assert stalled.is_rendered
+    assert stalled.emails.get().state == "sent"
+    assert [m.to for m in mail.outbox] == [[stalled.buyer_email]]
+
+
+@pytest.mark.django_db
+def test_the_sweep_leaves_a_receipt_whose_step_failed_to_the_admin() -> None:
+    failed = services.receipt_issue(payment_id=PaymentFactory.create().pk)
+    Receipt.objects.filter(pk=failed.pk).update(issued_at=timezone.now() - timedelta(hours=1))
+    services.receipt_failure_record(
+        receipt_id=failed.pk, stage=Stage.RENDER, error=RuntimeError("broken template")
+    )
+
+    assert services.receipt_finish_stalled() == 0
+    assert mail.outbox == []
 
 
 @pytest.mark.parametrize(("retry_max", "errors"), [(3599, 0), (3600, 1), (7200, 1)])
