@@ -12,6 +12,7 @@ from djstripe.models import Event as DjstripeEvent
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
+from accounts.models import ServiceAPIKey
 from config import deadline, metrics
 from courses.models import Enrollment
 from payments import inbox
@@ -293,10 +294,34 @@ def test_metrics_answer_only_get(open_metrics) -> None:
             "GET /v1/customers/{id}/payment_methods/{id}",
         ),
         ("delete", "http://h/v1/webhook_endpoints/we_123", "DELETE /v1/webhook_endpoints/{id}"),
+        # What a client sent as an id, shaped like none of Stripe's: still no label value.
+        ("get", "http://h/v1/payment_intents/pi_abc", "GET /v1/payment_intents/{id}"),
+        ("get", "http://h/v1/checkout/sessions/cs_x%2Fy", "GET /v1/checkout/sessions/{id}"),
+        (
+            "post",
+            "http://h/v1/checkout/sessions/cs_test_a1/expire",
+            "POST /v1/checkout/sessions/{id}/expire",
+        ),
     ],
 )
 def test_stripe_ids_never_become_label_values(method: str, url: str, operation: str) -> None:
     assert metrics.stripe_operation(method, url) == operation
+
+
+def test_ids_a_service_makes_up_never_become_label_values(open_metrics, sandbox) -> None:
+    _, key = ServiceAPIKey.objects.create_key(name="billing")
+    service = APIClient(HTTP_X_API_KEY=key)
+    made_up = [f"pi_{word}" for word in ("abc", "def", "ghi")]
+
+    answers = [service.get(f"/payments/{object_id}").status_code for object_id in made_up]
+
+    samples = scrape()
+    assert answers == [404, 404, 404]
+    assert (
+        value(samples, "coursepay_stripe_requests_total", operation="GET /v1/payment_intents/{id}")
+        >= 3
+    )
+    assert not any(object_id in str(labels) for _, labels in samples for object_id in made_up)
 
 
 def test_the_lag_of_a_processed_event_is_observed_once(
