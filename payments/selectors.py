@@ -17,6 +17,7 @@ from payments.models import (
     Refund,
     RefundStatus,
     SavedCard,
+    StripeCustomer,
 )
 
 
@@ -49,6 +50,16 @@ def course_for_sale_by_price(*, price_id: str) -> Course | None:
         .exclude(stripe_price_id="")
         .first()
     )
+
+
+def learner_id_of_customer(*, customer_id: str) -> int | None:
+    """The learner whose Stripe Customer this is, or None (no id, or not one of our learners')."""
+    if not customer_id:
+        return None
+    owners = StripeCustomer.objects.filter(customer_id=customer_id).values_list(
+        "user_id", flat=True
+    )
+    return owners.first()
 
 
 def saved_card_list_for_user(*, user: User) -> QuerySet[SavedCard]:

@@ -13,7 +13,8 @@ from django.db import transaction
 from accounts.models import User
 from payments.errors import SavedCardNotFound
 from payments.gateway import CardState, CustomerState, PaymentGateway, SetupState
-from payments.models import CardSetup, SavedCard, StripeCustomer
+from payments.models import CardSetup, SavedCard
+from payments.selectors import learner_id_of_customer
 from payments.services.customers import stripe_customer_get_or_create
 
 SAVE_CARD_USAGE = "on_session"
@@ -60,7 +61,7 @@ def saved_card_make_default(*, learner: User, card_id: str, gateway: PaymentGate
 
 def saved_card_record(*, card: CardState) -> SavedCard | None:
     """Make our list say what Stripe says of a card now (idempotent, safe in any order)."""
-    owner = _learner_of(card.customer_id)
+    owner = learner_id_of_customer(customer_id=card.customer_id)
     if owner is None:  # detached, or on a Customer that is not one of our learners'
         SavedCard.objects.filter(stripe_id=card.id).delete()
         return None
@@ -91,7 +92,7 @@ def saved_card_record_setup(*, setup: SetupState, gateway: PaymentGateway) -> Sa
 
 def saved_card_record_default(*, customer: CustomerState) -> None:
     """The Customer's default card, as Stripe has it now, is the one flagged in our list."""
-    learner_id = _learner_of(customer.id)
+    learner_id = learner_id_of_customer(customer_id=customer.id)
     if learner_id is not None:
         _mark_default(learner_id=learner_id, stripe_id=customer.default_payment_method_id)
 
@@ -101,13 +102,6 @@ def _own_card(learner: User, card_id: str) -> SavedCard:
     if card is None:
         raise SavedCardNotFound()
     return card
-
-
-def _learner_of(customer_id: str) -> int | None:
-    if not customer_id:
-        return None
-    found = StripeCustomer.objects.filter(customer_id=customer_id).values_list("user_id", flat=True)
-    return found.first()
 
 
 def _mark_default(*, learner_id: int, stripe_id: str) -> None:

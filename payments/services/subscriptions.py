@@ -13,6 +13,7 @@ from accounts.models import User
 from payments.errors import ContractForbidden, ContractNotFound
 from payments.gateway import PaymentGateway, SubscriptionState
 from payments.models import CatalogProduct, ServiceCustomer, StripeCustomer, Subscription
+from payments.selectors import learner_id_of_customer
 
 ENDED = ("canceled", "incomplete_expired")
 """Stripe's statuses of a subscription that can never bill again."""
@@ -47,11 +48,7 @@ def subscription_start(
 
 def subscription_record(*, subscription: SubscriptionState) -> Subscription:
     """Keep a subscription as Stripe now says it is (webhooks carry the current object)."""
-    learner_id = (
-        StripeCustomer.objects.filter(customer_id=subscription.customer_id)
-        .values_list("user_id", flat=True)
-        .first()
-    )
+    learner_id = learner_id_of_customer(customer_id=subscription.customer_id)
     row, _ = Subscription.objects.update_or_create(
         stripe_id=subscription.id,
         defaults={
