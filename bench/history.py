@@ -30,7 +30,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.admin_payments import fill, measure  # noqa: E402 (sets Django up)
-from bench.purchase import free_port, process  # noqa: E402
+from bench.purchase import free_port, gunicorn, process  # noqa: E402
 
 HEAVY = "bench-heavy@example.com"
 HEAVY_SQL = """
@@ -103,11 +103,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "THROTTLE_USER_RATE": "1000000/min",
     }
-    # As production runs it (config/gunicorn.py): threaded workers keeping each client's
-    # connection open between its requests.
-    gunicorn = [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-                "--workers", "4", "--worker-class", "gthread", "--threads", "4",
-                "--keep-alive", "60"]  # fmt: skip
+    web = gunicorn(port, workers=4)  # as production runs it, 4 threads each
     sessions = threading.local()  # one connection per client thread
     opened: list[requests.Session] = []
 
@@ -122,7 +118,7 @@ def main() -> None:
 
         return call
 
-    with process(gunicorn, env, f"{app}/healthz"):
+    with process(web, env, f"{app}/healthz"):
         first = f"{app}/api/v1/payments/"
         url, walked = first, requests.Session()
         walked.headers["Authorization"] = f"Token {token}"

@@ -82,6 +82,19 @@ def process(args: list[str], env: dict[str, str], health: str) -> Iterator[None]
             child.wait()
 
 
+def gunicorn(
+    port: int, *, workers: int, worker_class: str = "gthread", threads: int = 4
+) -> list[str]:
+    """The web process's command. By default as production runs it (config/gunicorn.py):
+    threaded workers, which keep a client's connection open between its requests as Stripe's
+    API does (for longer than any pause between one client's requests here)."""
+    command = [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--worker-class", worker_class]
+    if worker_class == "gthread":
+        command += ["--threads", str(threads), "--keep-alive", "60"]
+    return command
+
+
 def timed(calls: list[Callable[[], None]], concurrency: int) -> tuple[list[float], float]:
     def one(call: Callable[[], None]) -> float:
         started = time.perf_counter()
@@ -210,23 +223,13 @@ def compare(
 
     app_port = free_port()
     app = f"http://127.0.0.1:{app_port}"
-    gunicorn = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "config.wsgi",
-        "--bind",
-        f"127.0.0.1:{app_port}",
-        "--workers",
-        str(options.workers),
-        # As the web process runs in production (config/gunicorn.py): threaded workers,
-        # which keep the client's connection open between requests as Stripe's API does.
-        "--worker-class",
-        options.worker_class,
-        "--threads",
-        str(options.threads),
-        "--keep-alive",
-        "60",  # longer than any pause between one client's requests here
-    ]
-    with process(gunicorn, env, f"{app}/healthz"):
+    web = gunicorn(
+        app_port,
+        workers=options.workers,
+        worker_class=options.worker_class,
+        threads=options.threads,
+    )
+    with process(web, env, f"{app}/healthz"):
         sessions: dict[str, requests.Session] = {}
 
         def ours(token: str, slug: str) -> Callable[[], None]:

@@ -35,7 +35,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.purchase import KEY, free_port, process, timed  # noqa: E402
+from bench.purchase import KEY, free_port, gunicorn, process, timed  # noqa: E402
 
 
 def summary(name: str, latencies: list[float], elapsed: float) -> tuple[float, float, float]:
@@ -123,15 +123,8 @@ def main() -> None:
             return deliveries
 
         app = f"http://127.0.0.1:{app_port}"
-        gunicorn = [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{app_port}",
-            "--workers",
-            str(options.workers),
-        ]
-        with process(gunicorn, env, f"{app}/healthz"):
+        web = gunicorn(app_port, workers=options.workers, worker_class="sync")
+        with process(web, env, f"{app}/healthz"):
             sessions: dict[int, requests.Session] = {}
 
             def send(path: str, payload: bytes, signature: str) -> Callable[[], None]:
