@@ -128,7 +128,7 @@ def main() -> None:
         pages = {"page 1": first, "page 500 (cursor)": url, "date-filtered": dated}
         print(f"{'learner API page':<20} {'1 client p50/p99 ms':>22} {'16 clients p50/p99 ms':>24}")
         for name, page in pages.items():
-            timed(get(page), 40, 4)  # warm every worker
+            timed(get(page), 64, 16)  # warm every worker thread (its first request connects)
             alone = timed(get(page), options.requests, 1)
             crowd = timed(get(page), options.requests, 16)
             print(

@@ -85,10 +85,12 @@ def process(args: list[str], env: dict[str, str], health: str) -> Iterator[None]
 def gunicorn(
     port: int, *, workers: int, worker_class: str = "gthread", threads: int = 4
 ) -> list[str]:
-    """The web process's command. By default as production runs it (config/gunicorn.py):
-    threaded workers, which keep a client's connection open between its requests as Stripe's
-    API does (for longer than any pause between one client's requests here)."""
-    command = [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+    """The web process's command: production's (config/gunicorn.py: the app loaded in the
+    master, threaded workers, the access log) with these workers, keeping a client's connection
+    open between its requests as Stripe's API does (longer than any pause between one client's
+    requests here)."""
+    command = [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "config/gunicorn.py")]
+    command += ["config.wsgi", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), "--worker-class", worker_class]
     if worker_class == "gthread":
         command += ["--threads", str(threads), "--keep-alive", "60"]
@@ -333,6 +335,7 @@ def profile(purchases: list[tuple[str, str]]) -> None:
             buy(token, slug)
 
     profiler.runcall(rest)
+    (ROOT / "var").mkdir(exist_ok=True)
     profiler.dump_stats(ROOT / "var" / "purchase.prof")  # for `python -m pstats` or snakeviz
     stats = pstats.Stats(profiler).strip_dirs()
     stats.sort_stats("cumulative").print_stats(45)
