@@ -52,7 +52,7 @@ class PaymentViewSet(OneCacheTripThrottling, mixins.ListModelMixin, viewsets.Gen
     queryset = Payment.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self):
-        return selectors.payment_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.payment_history_for_user(user=self.request.user)  # type: ignore[arg-type]
 
     def get_serializer_class(self):
         return PaymentSerializer

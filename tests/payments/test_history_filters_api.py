@@ -86,3 +86,26 @@ def test_an_unknown_status_is_a_400(learner_client: APIClient) -> None:
 
     assert response.status_code == 400
     assert "status" in response.json()["error"]["fields"]
+
+
+def test_a_filter_next_to_the_paginators_parameters_still_filters(learner, learner_client) -> None:
+    PaymentFactory.create(learner=learner, status="succeeded")
+    PaymentFactory.create(learner=learner, status="failed")
+
+    body = learner_client.get("/api/v1/payments/?page_size=5&status=failed").json()
+    refused = learner_client.get("/api/v1/payments/?page_size=5&created_after=yesterday")
+
+    assert [p["status"] for p in body["results"]] == ["failed"]
+    assert refused.status_code == 400
+
+
+def test_a_page_named_only_by_the_paginators_parameters_is_unfiltered(
+    learner, learner_client
+) -> None:
+    PaymentFactory.create(learner=learner, status="succeeded")
+    PaymentFactory.create(learner=learner, status="failed")
+
+    first = learner_client.get("/api/v1/payments/?page_size=1").json()
+    second = learner_client.get(first["next"]).json()
+
+    assert {p["status"] for p in first["results"] + second["results"]} == {"succeeded", "failed"}

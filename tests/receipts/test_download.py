@@ -109,5 +109,6 @@ def test_the_payment_list_costs_the_same_queries_with_one_or_many_receipts(learn
         body = learner_client.get("/api/v1/payments/").json()
 
     assert len(body["results"]) == 5
-    assert all(item["receipt_number"] for item in body["results"])
+    assert all(item["receipt_number"] and item["receipt_url"] for item in body["results"])
+    assert all(item["course"] and item["course_title"] for item in body["results"])
     assert len(many) == len(one)
