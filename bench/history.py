@@ -10,6 +10,10 @@ Fills PostgreSQL (DATABASE_URL, migrated beforehand) in bulk SQL with 1,000,000 
   the admin's payments list in process (a superuser, Django's test client): plain, filtered by
   status, searched by the learner's e-mail, a deep page, each with its totals (target: 300 ms).
 
+With `--profile N` it asks for each learner page N times in this process instead (Django's
+test client, the same middleware and view) and prints the CPU a page costs, then a profile of
+page 1 (saved to var/history.prof).
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/coursepay_bench \\
       .venv/bin/python bench/history.py
 """
@@ -87,11 +91,15 @@ def main() -> None:
     parser.add_argument("--heavy", type=int, default=10_000, help="the measured learner's")
     parser.add_argument("--requests", type=int, default=400, help="per page and concurrency")
     parser.add_argument("--rounds", type=int, default=20, help="admin pages")
+    parser.add_argument("--profile", type=int, default=0, help="pages per kind, in process")
     options = parser.parse_args()
     started = time.monotonic()
     fill(options.payments, options.learners)
     token = fill_heavy_learner(options.heavy)
     print(f"data ready in {time.monotonic() - started:.1f} s")
+    if options.profile:
+        profile(token, options.profile)
+        return
 
     port = free_port()
     app = f"http://127.0.0.1:{port}"
@@ -157,6 +165,42 @@ def main() -> None:
     for name, query in admin_pages.items():
         p50, p99 = measure(client, f"/admin/payments/payment/{query}", options.rounds)
         print(f"{name:<20} {p50:>7.1f} / {p99:<7.1f}")
+
+
+def profile(token: str, times: int) -> None:
+    """The learner's pages in this process: the CPU of one (the database's work is not in it),
+    then where page 1's goes (cProfile on the CPU clock)."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", headers={"Authorization": f"Token {token}"})
+    first = "/api/v1/payments/"
+    url = first
+    for _ in range(499):
+        url = client.get(url).json()["next"]
+    pages = {
+        "page 1": first,
+        "page 500 (cursor)": url,
+        "date-filtered": f"{first}?created_after=2026-01-01&created_before=2099-01-01",
+    }
+
+    def ask(page: str) -> None:
+        for _ in range(times):
+            response = client.get(page)
+            assert response.status_code == 200, (page, response.status_code)
+
+    for name, page in pages.items():
+        ask(page)  # warm
+        cpu = time.process_time()
+        ask(page)
+        print(f"{name:<20} CPU {(time.process_time() - cpu) / times * 1000:6.2f} ms a page")
+    profiler = cProfile.Profile(time.process_time)
+    profiler.runcall(ask, first)
+    (ROOT / "var").mkdir(exist_ok=True)
+    profiler.dump_stats(ROOT / "var" / "history.prof")  # for `python -m pstats` or snakeviz
+    pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":
