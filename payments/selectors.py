@@ -27,6 +27,7 @@ def payment_list_for_user(*, user: User) -> QuerySet[Payment]:
 
 HISTORY_COLUMNS = (
     "id",
+    "description",
     "amount",
     "currency",
     "status",

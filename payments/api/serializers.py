@@ -46,8 +46,13 @@ class FieldsBuiltOnce(serializers.ModelSerializer):
 
 
 class PaymentSerializer(FieldsBuiltOnce):
-    course = serializers.CharField(source="course.slug", read_only=True)
-    course_title = serializers.CharField(source="course.title", read_only=True)
+    """A payment as the learner's history lists it; amounts in the currency's minor unit."""
+
+    # A payment made through the mobile contract buys no course: null, not a missing key.
+    course = serializers.CharField(
+        source="course.slug", read_only=True, allow_null=True, help_text="The course's slug."
+    )
+    course_title = serializers.CharField(source="course.title", read_only=True, allow_null=True)
     receipt_number = serializers.SerializerMethodField()
     receipt_url = serializers.SerializerMethodField()
 
@@ -57,6 +62,7 @@ class PaymentSerializer(FieldsBuiltOnce):
             "id",
             "course",
             "course_title",
+            "description",
             "amount",
             "currency",
             "status",
@@ -129,6 +135,8 @@ class RefundCreateSerializer(serializers.Serializer):
 
 
 class PaymentDetailSerializer(PaymentSerializer):
+    """One payment: its row in the history, its last failure and its refunds."""
+
     last_failure = serializers.SerializerMethodField()
     next_action_url = serializers.CharField(read_only=True)
     refunds = RefundSerializer(many=True, read_only=True)

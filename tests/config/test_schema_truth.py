@@ -108,6 +108,18 @@ def test_throttled_and_unavailable_answers_document_retry_after(schema: dict) ->
     assert "Retry-After" in response["headers"]
 
 
+def test_no_component_is_described_by_an_implementation_class(schema: dict) -> None:
+    """A serializer without a docstring inherits its base class's: the schema then told API
+    clients how our serializers cache their fields."""
+    leaked = {
+        name
+        for name, component in schema["components"]["schemas"].items()
+        if "ModelSerializer" in component.get("description", "")
+    }
+
+    assert leaked == set()
+
+
 def test_paths_are_canonical_one_per_operation(schema: dict) -> None:
     paths = list(schema["paths"])
 

@@ -111,3 +111,18 @@ def test_the_schema_documents_the_payments_api(api_client) -> None:
     schema = api_client.get("/api/schema/?format=json").json()
 
     assert {"/api/v1/payments/", "/api/v1/payments/{id}/"} <= set(schema["paths"])
+
+
+def test_a_payment_without_a_course_is_listed_with_a_null_course_and_its_description(
+    learner, learner_client
+) -> None:
+    """The mobile app's PaymentIntents buy no course (seed 001): the keys stay, as null."""
+    payment = PaymentFactory.create(learner=learner)
+    Payment.objects.filter(pk=payment.pk).update(course=None, description="Premium upgrade")
+
+    listed = learner_client.get("/api/v1/payments/").json()["results"][0]
+    detail = learner_client.get(f"/api/v1/payments/{payment.pk}/").json()
+
+    for row in (listed, detail):
+        assert (row["course"], row["course_title"]) == (None, None)
+        assert row["description"] == "Premium upgrade"
