@@ -6,7 +6,7 @@ Fills PostgreSQL (DATABASE_URL, migrated beforehand) in bulk SQL with 1,000,000 
   the learner's API over HTTP (gunicorn, 4 workers x 4 threads, token auth), for the learner
   with 10,000 payments: `GET /api/v1/payments/` page 1, page 500 (following the cursor), and a page
   filtered by dates, each with one client and with 16 concurrent clients (target: p99 under
-  20 ms and 50 ms);
+  20 ms and 50 ms), and with 16 the CPU a page cost gunicorn, the client threads and PostgreSQL;
   the admin's payments list in process (a superuser, Django's test client): plain, filtered by
   status, searched by the learner's e-mail, a deep page, each with its totals (target: 300 ms).
 
@@ -84,6 +84,31 @@ def timed(call, times: int, concurrency: int) -> tuple[float, float, float]:
     return statistics.median(latencies), p99, times / elapsed
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by this process (the client threads), by gunicorn's processes and
+    by PostgreSQL's: where a page's CPU goes on a machine they share (Linux's /proc)."""
+    used = {"web": 0.0, "client": 0.0, "postgres": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        group = (
+            "client"
+            if stat.parent.name == str(os.getpid())
+            else "web"
+            if b"gunicorn" in command
+            else "postgres"
+            if command.startswith(b"postgres")
+            else None
+        )
+        if group:
+            used[group] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return used
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payments", type=int, default=1_000_000)
@@ -138,10 +163,16 @@ def main() -> None:
         for name, page in pages.items():
             timed(get(page), 64, 16)  # warm every worker thread (its first request connects)
             alone = timed(get(page), options.requests, 1)
+            before = cpu_seconds()
             crowd = timed(get(page), options.requests, 16)
+            after = cpu_seconds()
+            split = ", ".join(
+                f"{group} {(after[group] - before[group]) / options.requests * 1000:.1f}"
+                for group in after
+            )
             print(
                 f"{name:<20} {alone[0]:>9.1f} / {alone[1]:<9.1f} {crowd[0]:>10.1f} / "
-                f"{crowd[1]:<9.1f} ({crowd[2]:.0f} req/s)"
+                f"{crowd[1]:<9.1f} ({crowd[2]:.0f} req/s; CPU ms a page: {split})"
             )
         for session in [walked, *opened]:
             session.close()  # gunicorn's graceful stop waits for open keep-alive connections
