@@ -10,17 +10,21 @@
 - A `Content-Length` that is not a number, or a query string with more parameters than
   `DATA_UPLOAD_MAX_NUMBER_FIELDS`, answers 400 (the latter would be Django's HTML page).
 
-The answers carry the common error shape.
+The answers carry the common error shape, except where a browser asked for one of the store's
+or the admin's pages (`Accept: text/html`): it gets an HTML page saying the same.
 """
 
 import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
+from django.template import loader
+from django.urls import Resolver404, resolve
 
 from config.exceptions import json_error
 
@@ -30,13 +34,48 @@ NUL = "\x00"
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
 
 
+PAGE_NAMESPACES = frozenset({"store", "admin"})
+"""URL namespaces whose views answer HTML pages to browsers."""
+TITLES = {400: "Bad request", 413: "Request too large"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    code: str
+    message: str
+    suggestion: str = ""
+
+    def response(self, request: HttpRequest) -> HttpResponse:
+        if not _wants_a_page(request):
+            return json_error(
+                status=self.status, code=self.code, message=self.message, suggestion=self.suggestion
+            )
+        # No request context: a refused request reaches no session, user or database.
+        page = loader.render_to_string(
+            "400.html",
+            {"title": TITLES[self.status], "message": self.message, "suggestion": self.suggestion},
+        )
+        return HttpResponse(page, status=self.status)
+
+
 class RequestGuardMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         refusal = _oversized(request) or _nul_outside_body(request) or _nul_in_form(request)
-        return refusal or self.get_response(request)
+        return refusal.response(request) if refusal else self.get_response(request)
+
+
+def _wants_a_page(request: HttpRequest) -> bool:
+    if "text/html" not in request.META.get("HTTP_ACCEPT", ""):
+        return False  # API clients, curl, and the store's own fetch() polls
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return not PAGE_NAMESPACES.isdisjoint(match.namespaces)
 
 
 def body_limit(path: str) -> int:
@@ -47,21 +86,19 @@ def body_limit(path: str) -> int:
     return int(settings.API_MAX_BODY_BYTES)
 
 
-def _oversized(request: HttpRequest) -> HttpResponse | None:
+def _oversized(request: HttpRequest) -> Refusal | None:
     limit = body_limit(request.path_info)
     declared = (request.META.get("CONTENT_LENGTH") or "").strip()
     if declared:
         if not _CONTENT_LENGTH.fullmatch(declared):
-            return json_error(
-                status=400, code="bad_request", message="Content-Length must be a number."
-            )
+            return Refusal(400, "bad_request", "Content-Length must be a number.")
         return _too_large(limit) if int(declared) > limit else None
     if request.META.get("wsgi.input_terminated"):
         return _buffer_chunked_body(request, limit)
     return None
 
 
-def _buffer_chunked_body(request: HttpRequest, limit: int) -> HttpResponse | None:
+def _buffer_chunked_body(request: HttpRequest, limit: int) -> Refusal | None:
     """Read a body of unknown length up to the limit, and hand it on as if it had been sent
     with a `Content-Length` (Django and DRF read no body without one)."""
     body = request.META["wsgi.input"].read(limit + 1)
@@ -80,17 +117,15 @@ def too_large_message(limit: int) -> str:
     return f"The request body is larger than the {limit} bytes this endpoint accepts."
 
 
-def _too_large(limit: int) -> HttpResponse:
-    return json_error(
-        status=413, code=TOO_LARGE, message=too_large_message(limit), suggestion=SEND_LESS
-    )
+def _too_large(limit: int) -> Refusal:
+    return Refusal(413, TOO_LARGE, too_large_message(limit), SEND_LESS)
 
 
-def _nul_outside_body(request: HttpRequest) -> HttpResponse | None:
+def _nul_outside_body(request: HttpRequest) -> Refusal | None:
     try:
         query = request.GET.lists()
     except TooManyFieldsSent:
-        return json_error(status=400, code="bad_request", message="Too many query parameters.")
+        return Refusal(400, "bad_request", "Too many query parameters.")
     where = ""
     if NUL in request.path_info:
         where = "path"
@@ -101,7 +136,7 @@ def _nul_outside_body(request: HttpRequest) -> HttpResponse | None:
     return _nul_refused(where) if where else None
 
 
-def _nul_in_form(request: HttpRequest) -> HttpResponse | None:
+def _nul_in_form(request: HttpRequest) -> Refusal | None:
     if request.content_type != "application/x-www-form-urlencoded":
         return None
     body = request.body  # bounded by the size check; Django keeps it for the view
@@ -112,10 +147,10 @@ def _is_header(meta_key: str) -> bool:
     return meta_key.startswith("HTTP_") or meta_key in ("CONTENT_TYPE", "CONTENT_LENGTH")
 
 
-def _nul_refused(where: str) -> HttpResponse:
-    return json_error(
-        status=400,
-        code="bad_request",
-        message=f"A NUL character is never valid in a request's {where}.",
-        suggestion="Remove the NUL (\\u0000) character and send the request again.",
+def _nul_refused(where: str) -> Refusal:
+    return Refusal(
+        400,
+        "bad_request",
+        f"A NUL character is never valid in a request's {where}.",
+        "Remove the NUL (\\u0000) character and send the request again.",
     )

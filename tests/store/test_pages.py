@@ -614,6 +614,49 @@ def test_a_nul_byte_in_a_filter_is_refused_before_any_view(browser) -> None:
     assert browser.get("/account/payments/?created_from=%00").status_code == 400
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_refused_on_a_page_gets_an_html_page_saying_why(browser) -> None:
+    response = browser.get("/account/payments/?created_from=%00", HTTP_ACCEPT=BROWSER_ACCEPT)
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "A NUL character is never valid in a request&#x27;s query string." in (
+        response.content.decode()
+    )
+
+
+def test_a_browser_sending_too_much_to_the_admin_gets_an_html_page(client) -> None:
+    response = client.post(
+        "/admin/login/",
+        data="x",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_ACCEPT=BROWSER_ACCEPT,
+        CONTENT_LENGTH=str(10**9),
+    )
+
+    assert (response.status_code, response["Content-Type"][:9]) == (413, "text/html")
+    assert "Request too large" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/account/payments/?created_from=%00", "*/*"),  # the store's fetch(), curl
+        ("/api/v1/payments/?status=%00", BROWSER_ACCEPT),  # the API, even from a browser
+        ("/payments/pi_x%00", BROWSER_ACCEPT),  # the service API's contract
+    ],
+)
+def test_a_refusal_outside_a_browsers_page_keeps_its_json_shape(
+    browser, path: str, accept: str
+) -> None:
+    response = browser.get(path, HTTP_ACCEPT=accept)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+
+
 def test_the_last_day_there_is_filters_without_error(browser, learner) -> None:
     PaymentFactory.create(learner=learner)
 
