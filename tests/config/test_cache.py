@@ -9,7 +9,7 @@ from django.core.cache import caches
 pytestmark = pytest.mark.redis
 
 
-def test_the_configured_cache_keeps_and_expires_values_in_redis() -> None:
+def test_the_configured_cache_stores_reads_and_deletes_values_in_redis() -> None:
     cache = caches["default"]
 
     cache.set("shared-client", {"n": 1}, timeout=60)
