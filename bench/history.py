@@ -3,7 +3,8 @@
 Fills PostgreSQL (DATABASE_URL, migrated beforehand) in bulk SQL with 1,000,000 payments over
 50,000 learners, one of whom has 10,000 (a second run reuses them), then measures:
 
-  the learner's API over HTTP (gunicorn, 4 workers x 4 threads, token auth), for the learner
+  the learner's API over HTTP (gunicorn as production runs it: 4 workers x 4 threads unless
+  --workers and --threads say otherwise; token auth), for the learner
   with 10,000 payments: `GET /api/v1/payments/` page 1, page 500 (following the cursor), and a page
   filtered by dates, each with one client and with 16 concurrent clients (target: p99 under
   20 ms and 50 ms), and with 16 the CPU a page cost gunicorn, the client threads and PostgreSQL;
@@ -34,7 +35,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.admin_payments import fill, measure  # noqa: E402 (sets Django up)
-from bench.purchase import free_port, gunicorn, process  # noqa: E402
+from bench.purchase import cpu_seconds, cpu_split, free_port, gunicorn, process  # noqa: E402
 
 HEAVY = "bench-heavy@example.com"
 HEAVY_SQL = """
@@ -84,31 +85,6 @@ def timed(call, times: int, concurrency: int) -> tuple[float, float, float]:
     return statistics.median(latencies), p99, times / elapsed
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by this process (the client threads), by gunicorn's processes and
-    by PostgreSQL's: where a page's CPU goes on a machine they share (Linux's /proc)."""
-    used = {"web": 0.0, "client": 0.0, "postgres": 0.0}
-    tick = os.sysconf("SC_CLK_TCK")
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            command = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue  # gone meanwhile
-        group = (
-            "client"
-            if stat.parent.name == str(os.getpid())
-            else "web"
-            if b"gunicorn" in command
-            else "postgres"
-            if command.startswith(b"postgres")
-            else None
-        )
-        if group:
-            used[group] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-    return used
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payments", type=int, default=1_000_000)
@@ -117,6 +93,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="per page and concurrency")
     parser.add_argument("--rounds", type=int, default=20, help="admin pages")
     parser.add_argument("--profile", type=int, default=0, help="pages per kind, in process")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     options = parser.parse_args()
     started = time.monotonic()
     fill(options.payments, options.learners)
@@ -136,7 +114,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "THROTTLE_USER_RATE": "1000000/min",
     }
-    web = gunicorn(port, workers=4)  # as production runs it, 4 threads each
+    web = gunicorn(port, workers=options.workers, threads=options.threads)
     sessions = threading.local()  # one connection per client thread
     opened: list[requests.Session] = []
 
@@ -165,11 +143,7 @@ def main() -> None:
             alone = timed(get(page), options.requests, 1)
             before = cpu_seconds()
             crowd = timed(get(page), options.requests, 16)
-            after = cpu_seconds()
-            split = ", ".join(
-                f"{group} {(after[group] - before[group]) / options.requests * 1000:.1f}"
-                for group in after
-            )
+            split = cpu_split(before, cpu_seconds(), options.requests)
             print(
                 f"{name:<20} {alone[0]:>9.1f} / {alone[1]:<9.1f} {crowd[0]:>10.1f} / "
                 f"{crowd[1]:<9.1f} ({crowd[2]:.0f} req/s; CPU ms a page: {split})"

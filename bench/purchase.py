@@ -8,8 +8,12 @@ concurrency and the same card:
   ours: POST /api/v1/payments/ {"course", "payment_method": "pm_card_visa"} (token auth)
   bare: the PaymentIntent create-and-confirm that purchase makes (the same parameters, expanded
         charge included), straight to the sandbox (SDK)
+  floor: GET /api/v1/me/ with the same token on the same gunicorn: an authenticated DRF request
+        (middleware, token lookup, throttles, a JSON answer) that does no business work and calls
+        no Stripe, i.e. what any API request here costs before a purchase starts its own work
 
-and prints p50/p99 latency, requests/s, and our added latency at p50 and p99.
+and prints p50/p99 latency, requests/s, our added latency at p50 and p99, and how much of it
+the floor already is.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/coursepay_bench \\
     REDIS_URL=redis://127.0.0.1:6379/15 \\
@@ -98,6 +102,8 @@ def gunicorn(
 
 
 def timed(calls: list[Callable[[], None]], concurrency: int) -> tuple[list[float], float]:
+    """Latencies (ms) of the calls made `concurrency` at a time, and the seconds they took."""
+
     def one(call: Callable[[], None]) -> float:
         started = time.perf_counter()
         call()
@@ -109,12 +115,60 @@ def timed(calls: list[Callable[[], None]], concurrency: int) -> tuple[list[float
     return latencies, time.perf_counter() - started
 
 
-def summary(name: str, latencies: list[float], elapsed: float) -> tuple[float, float]:
+CPU_GROUPS = {
+    b"gunicorn": "web",
+    b"stripe_sandbox": "sandbox",
+    b"postgres": "postgres",
+    b"redis-server": "redis",
+}
+"""What a process's command line holds -> the group its CPU counts in (`cpu_seconds`)."""
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by this process (the client threads) and by each group of
+    processes in `CPU_GROUPS`: where a request's CPU goes on a machine they share (Linux's
+    /proc; finished processes are not counted, so take both readings while they run)."""
+    used = dict.fromkeys(["client", *CPU_GROUPS.values()], 0.0)
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        group: str | None = "client"
+        if stat.parent.name != str(os.getpid()):
+            group = next((g for marker, g in CPU_GROUPS.items() if marker in command), None)
+        if group:
+            used[group] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return used
+
+
+def cpu_split(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    """CPU ms a request, per group that used any, between two `cpu_seconds` readings."""
+    return ", ".join(
+        f"{group} {(after[group] - before[group]) / requests * 1000:.1f}"
+        for group in after
+        if after[group] > before[group]
+    )
+
+
+def summary(
+    name: str, calls: list[Callable[[], None]], concurrency: int
+) -> tuple[float, float, float]:
+    """Makes the calls; prints their p50, p99, requests/s and CPU per request by process
+    group, and returns p50, p99 (ms) and requests/s."""
+    before = cpu_seconds()
+    latencies, elapsed = timed(calls, concurrency)
+    split = cpu_split(before, cpu_seconds(), len(calls))
     cuts = statistics.quantiles(latencies, n=100)
     p50, p99 = statistics.median(latencies), cuts[98]
     rate = len(latencies) / elapsed
-    print(f"{name:5} n={len(latencies):5}  p50={p50:7.2f} ms  p99={p99:7.2f} ms  {rate:7.1f} req/s")
-    return p50, p99
+    print(
+        f"{name:5} n={len(latencies):5}  p50={p50:7.2f} ms  p99={p99:7.2f} ms  {rate:7.1f} req/s"
+        f"  (CPU ms a request: {split})"
+    )
+    return p50, p99, rate
 
 
 def main() -> None:
@@ -253,6 +307,16 @@ def compare(
             for c in StripeCustomer.objects.filter(user__in=[u for _, u in learners])
         }
 
+        def floor(token: str) -> Callable[[], None]:
+            def call() -> None:
+                session = sessions.setdefault(token, requests.Session())
+                response = session.get(
+                    f"{app}/api/v1/me/", headers={"Authorization": f"Token {token}"}, timeout=10
+                )
+                assert response.status_code == 200, response.text
+
+            return call
+
         def bare(customer_id: str) -> Callable[[], None]:
             def call() -> None:
                 client.v1.payment_intents.create(params=cast(Any, bare_intent(customer_id)))
@@ -261,6 +325,7 @@ def compare(
 
         purchases = [ours(t, slug) for slug in courses for t, _ in learners]
         direct = [bare(customers[u.pk]) for _ in courses for _, u in learners]
+        plain = [floor(t) for _ in courses for t, _ in learners]
         # Warm both sides: the connections, and every gunicorn thread's first request (lazy
         # imports, its first database connection), which are not what a purchase costs.
         warm = options.workers * options.threads
@@ -268,10 +333,20 @@ def compare(
             raise SystemExit(f"--learners x --courses must be more than {warm} (the warm-up)")
         timed(direct[:warm], options.concurrency)
         timed(purchases[:warm], options.workers * options.threads)
-        purchases, direct = purchases[warm:], direct[warm:]
-        bare_p50, bare_p99 = summary("bare", *timed(direct, options.concurrency))
-        ours_p50, ours_p99 = summary("ours", *timed(purchases, options.concurrency))
-        print(f"added p50={ours_p50 - bare_p50:.2f} ms  p99={ours_p99 - bare_p99:.2f} ms")
+        timed(plain[:warm], options.workers * options.threads)
+        purchases, direct, plain = purchases[warm:], direct[warm:], plain[warm:]
+        bare_p50, bare_p99, bare_rate = summary("bare", direct, options.concurrency)
+        floor_p50, _, floor_rate = summary("floor", plain, options.concurrency)
+        ours_p50, ours_p99, ours_rate = summary("ours", purchases, options.concurrency)
+        added = ours_p50 - bare_p50
+        print(
+            f"added p50={added:.2f} ms  p99={ours_p99 - bare_p99:.2f} ms; "
+            f"the floor is {floor_p50:.2f} ms of it, "
+            f"the purchase's own work {added - floor_p50:.2f} ms"
+        )
+        print(
+            f"req/s: ours/bare {ours_rate / bare_rate:.2f}, floor/bare {floor_rate / bare_rate:.2f}"
+        )
         for session in sessions.values():
             session.close()  # gunicorn's graceful stop waits for open keep-alive connections
 
