@@ -1,5 +1,8 @@
 """`config.pagination`: a page size the API cannot honour is a 400, not silently the default."""
 
+import base64
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import path
 from rest_framework import generics
@@ -58,3 +61,22 @@ def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(page_size: str) 
 @pytest.mark.parametrize(("page_size", "length"), [("", 2), ("1", 1), ("3", 3), ("500", 3)])
 def test_a_page_size_is_honoured_up_to_the_maximum(page_size: str, length: int) -> None:
     assert page_length(APIClient().get("/api/users/", {"page_size": page_size})) == length
+
+
+def cursor_at(position: str) -> str:
+    """A cursor as a client may forge one: DRF's encoding of a position it never handed out."""
+    return base64.b64encode(urlencode({"p": position}).encode()).decode()
+
+
+def test_a_cursor_position_with_an_offset_postgresql_refuses_is_read_in_utc() -> None:
+    """PostgreSQL refuses offsets beyond ±15:59 (Python accepts up to ±23:59): it was a 500."""
+    response = APIClient().get("/api/users/", {"cursor": cursor_at("2999-01-01T00:00:00+20:00")})
+
+    assert page_length(response) == 2
+
+
+def test_a_cursor_position_outside_the_years_1_to_9999_in_utc_is_an_invalid_cursor() -> None:
+    response = APIClient().get("/api/users/", {"cursor": cursor_at("9999-12-31T23:59:59-23:59")})
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
