@@ -69,13 +69,21 @@ class RequestGuardMiddleware:
 
 
 def _wants_a_page(request: HttpRequest) -> bool:
-    if "text/html" not in request.META.get("HTTP_ACCEPT", ""):
-        return False  # API clients, curl, and the store's own fetch() polls
+    if not _accepts_html(request):
+        return False  # API clients, curl, and a client that refuses HTML (`text/html;q=0`)
     try:
         match = resolve(request.path_info)
     except Resolver404:
         return False
     return not PAGE_NAMESPACES.isdisjoint(match.namespaces)
+
+
+def _accepts_html(request: HttpRequest) -> bool:
+    """Whether `Accept` names `text/html` with a quality above 0 (`*/*` names nothing)."""
+    return any(
+        (accepted.main_type, accepted.sub_type) == ("text", "html")
+        for accepted in request.accepted_types  # lowercased; those of quality 0 left out
+    )
 
 
 def body_limit(path: str) -> int:

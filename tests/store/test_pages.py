@@ -646,6 +646,7 @@ def test_a_browser_sending_too_much_to_the_admin_gets_an_html_page(client) -> No
         ("/account/payments/?created_from=%00", "*/*"),  # the store's fetch(), curl
         ("/api/v1/payments/?status=%00", BROWSER_ACCEPT),  # the API, even from a browser
         ("/payments/pi_x%00", BROWSER_ACCEPT),  # the service API's contract
+        ("/account/payments/?created_from=%00", "application/json, text/html;q=0"),  # no HTML
     ],
 )
 def test_a_refusal_outside_a_browsers_page_keeps_its_json_shape(
