@@ -71,8 +71,15 @@ class RequestGuardMiddleware:
 def _wants_a_page(request: HttpRequest) -> bool:
     if not _accepts_html(request):
         return False  # API clients, curl, and a client that refuses HTML (`text/html;q=0`)
+    path = request.path_info
+    # Without its slash (`/admin`), a page's path is the one CommonMiddleware redirects to.
+    slashed = settings.APPEND_SLASH and not path.endswith("/") and _is_a_page(f"{path}/")
+    return _is_a_page(path) or slashed
+
+
+def _is_a_page(path: str) -> bool:
     try:
-        match = resolve(request.path_info)
+        match = resolve(path)
     except Resolver404:
         return False
     return not PAGE_NAMESPACES.isdisjoint(match.namespaces)

@@ -658,6 +658,16 @@ def test_a_refusal_outside_a_browsers_page_keeps_its_json_shape(
     assert response["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("path", ["/account/payments?created_from=%00", "/admin?q=%00"])
+def test_a_browser_refused_on_a_page_spelled_without_its_slash_gets_the_html_page(
+    browser, path: str
+) -> None:
+    """Unrefused, the browser would be redirected to the page with the slash."""
+    response = browser.get(path, HTTP_ACCEPT=BROWSER_ACCEPT)
+
+    assert (response.status_code, response["Content-Type"][:9]) == (400, "text/html")
+
+
 def test_the_last_day_there_is_filters_without_error(browser, learner) -> None:
     PaymentFactory.create(learner=learner)
 
