@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from courses.models import Enrollment
 from payments.models import Payment, PaymentEvent, Refund, RefundEvent
-from tests.factories import CourseFactory
+from tests.factories import CourseFactory, PaymentFactory
 from tests.payments.refund_support import buy, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,24 @@ def test_staff_without_the_permission_see_no_button_and_get_403(paid, client) ->
     assert refund_page(paid).encode() not in page.content
     assert (form.status_code, posted.status_code) == (403, 403)
     assert not Refund.objects.exists()
+
+
+def test_the_refund_page_of_a_payment_of_no_course_names_its_description(refunder) -> None:
+    """The mobile contract's payments buy no course (seed 001): the page said `for ""`."""
+    payment = PaymentFactory.create(course=None, amount=700, currency="usd", description="Top-up")
+
+    page = refunder.get(refund_page(payment)).content.decode()
+
+    assert "paid <strong>$7.00</strong> for &ldquo;Top-up&rdquo;" in page
+
+
+def test_the_refund_page_of_a_guests_payment_says_a_guest_paid(refunder) -> None:
+    """The embedded checkout's payments have no learner: the page began with ` paid`."""
+    payment = PaymentFactory.create(learner=None, course=None, amount=700, currency="usd")
+
+    page = refunder.get(refund_page(payment)).content.decode()
+
+    assert "<p>A guest paid <strong>$7.00</strong>" in page
 
 
 def test_a_full_refund_from_the_admin_page(paid, refunder) -> None:
