@@ -39,7 +39,8 @@ urlpatterns = [
 
 
 def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    """The native API and the seed contracts' paths: the service API lives at the site root."""
+    return request.path.startswith(slashes.API_PREFIX)
 
 
 def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -93,6 +93,15 @@ def test_a_nul_in_a_mobile_header_is_400_in_the_contract_shape(app) -> None:
     assert_contract_error(response, 400)
 
 
+@pytest.mark.parametrize("path", ["/customers", "/products", "/payments/checkout"])
+def test_a_host_we_do_not_serve_is_400_in_the_contract_shape(service, path: str) -> None:
+    """Django's own refusal (handler400): the service API lives outside `/api/`, and got the
+    store's HTML page."""
+    response = service.post(path, {}, format="json", HTTP_HOST="evil.example")
+
+    assert_contract_error(response, 400)
+
+
 def test_a_payment_id_with_a_newline_is_a_json_404(service) -> None:
     assert_contract_error(service.get("/payments/pi_abc%0A"), 404)
 
