@@ -8,7 +8,7 @@ APP_PORT ?= 8000
 SANDBOX_HEALTHY = import urllib.request as u; u.urlopen('http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/health')
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: install run dev test lint format bench sandbox clean
+.PHONY: install run dev test lint format bench clean
 
 # The venv gets no pip of its own (ensurepip takes seconds): the system's pip installs uv into it,
 # or, where the system has no pip, the venv's own after all.
