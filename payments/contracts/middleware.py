@@ -30,10 +30,19 @@ class ContractErrorShapeMiddleware:
 
 
 def _reduce(response: HttpResponse) -> None:
-    """Our own JSON errors only (none of these paths streams): HTML pages are left alone."""
-    if not response.get("Content-Type", "").startswith("application/json"):
-        return
-    body = json.loads(response.content)
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and isinstance(error.get("message"), str):
-        response.content = json.dumps({"error": error["message"]}).encode()
+    """Our own JSON errors in the native shape become `{"error": message}`; any other error
+    answer (none of these paths streams, and Django's pages are JSON here) `{"error": reason}`.
+    A Content-Length set below (CommonMiddleware's) is set again: left as it was, it promised
+    a client the native body's length and made it wait for bytes that never came."""
+    if response.get("Content-Type", "").startswith("application/json"):
+        body = json.loads(response.content)
+        error = body.get("error") if isinstance(body, dict) else None
+        if not (isinstance(error, dict) and isinstance(error.get("message"), str)):
+            return  # already the contract's shape
+        message = error["message"]
+    else:
+        message = response.reason_phrase
+        response["Content-Type"] = "application/json"
+    response.content = json.dumps({"error": message}).encode()
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))

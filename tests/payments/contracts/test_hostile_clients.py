@@ -1,12 +1,16 @@
 """Hostile clients against the seed contracts: every refusal is a 4xx in the contract's
 `{"error": "..."}` shape, whichever layer refuses (regressions of the adversarial pass)."""
 
+import json
 import uuid
 
 import pytest
+from django.http import HttpResponseForbidden
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 from accounts.models import ServiceAPIKey
+from payments.contracts.middleware import ContractErrorShapeMiddleware
 from payments.gateway import get_gateway
 from payments.management.commands.seed_demo import MONTHLY_PRICE
 from payments.models import (
@@ -43,6 +47,8 @@ def assert_contract_error(response, status: int) -> None:
     assert list(body) == ["error"]
     assert isinstance(body["error"], str)
     assert body["error"]
+    if response.has_header("Content-Length"):  # a client reads exactly this many bytes
+        assert int(response["Content-Length"]) == len(response.content)
 
 
 @pytest.mark.parametrize(
@@ -108,6 +114,24 @@ def test_a_payment_id_with_a_newline_is_a_json_404(service) -> None:
 
 def test_a_service_path_with_a_newline_inside_is_a_json_404(service) -> None:
     assert_contract_error(service.get("/customers/a%0Ab"), 404)
+
+
+def test_an_unknown_mobile_path_is_a_json_404_whose_length_is_its_body(app) -> None:
+    """The 404 passes CommonMiddleware, which sets Content-Length for the native body, before
+    it is reduced to the contract's shape: the stale length made a client wait for 136 bytes
+    that never came."""
+    assert_contract_error(app.post("/api/stripe/no-such-endpoint", {}, format="json"), 404)
+
+
+def test_an_error_page_on_a_contract_path_is_answered_in_the_contract_shape() -> None:
+    """No layer answers these paths with HTML today (Django's handlers answer JSON there); if one
+    ever does, the client still reads `{"error"}`."""
+    middleware = ContractErrorShapeMiddleware(lambda request: HttpResponseForbidden("<h1>No</h1>"))
+
+    response = middleware(RequestFactory().post("/customers"))
+
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {"error": "Forbidden"}
 
 
 def test_native_api_refusals_keep_the_native_shape() -> None:
