@@ -47,8 +47,10 @@ INSTALLED_APPS = [
 # The edge first: every answer, refusals included, carries the request id, CORS headers and
 # no-store when it holds a secret; oversized and NUL-bearing requests stop before anything reads
 # them; `config.redirects` never redirects an unsafe method; `/api/` paths resolve with or
-# without their trailing slash.
+# without their trailing slash; no HEAD answer carries a body (`config.bodiless`).
 MIDDLEWARE = [
+    # Outermost: drops the body of whatever any layer below answers to HEAD.
+    "config.bodiless.BodilessAnswersMiddleware",
     # Times everything below it, refusals included (request latency per view: config.metrics).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "config.request_id.RequestIdMiddleware",
