@@ -92,7 +92,7 @@ class AppFormatAccessLogger(Logger):
             "request_id": headers.get("x-request-id", "-"),
             "method": environ.get("REQUEST_METHOD", "-"),
             "path": environ.get("PATH_INFO", "-")[:500],
-            "status": resp.status_code,
+            "status": _status_code(resp),
             "bytes": getattr(resp, "sent", None) or _int(headers.get("content-length")),
             "duration_ms": round(request_time.total_seconds() * 1000, 1),
             "remote_addr": environ.get("REMOTE_ADDR", "-"),
@@ -115,6 +115,16 @@ logger_class = AppFormatAccessLogger
 
 def _int(text: str | None) -> int:
     return int(text) if text and text.isdigit() else 0
+
+
+def _status_code(resp: Any) -> int:
+    """The answer's status. A request gunicorn refuses itself (a malformed `Content-Length`,
+    both `Content-Length` and `Transfer-Encoding`...) is logged with a Response whose
+    `start_response` never ran: it has `status` ("400 Bad Request") and no `status_code`.
+    Reading that raised in gunicorn's error handler, before its 400 was written: the client's
+    connection was dropped with no answer at all."""
+    code = getattr(resp, "status_code", None)
+    return code if isinstance(code, int) else _int(str(resp.status).split(" ", 1)[0])
 
 
 def pre_fork(server: Any, worker: Any) -> None:
