@@ -7,8 +7,10 @@
   admin, `API_MAX_BODY_BYTES` for every other path.
 - A NUL character in the path, the query string, a header, a cookie or a form field answers 400:
   PostgreSQL cannot store one, so it would otherwise surface as a database error (a 500).
-- A `Content-Length` that is not a number, or a query string with more parameters than
-  `DATA_UPLOAD_MAX_NUMBER_FIELDS`, answers 400 (the latter would be Django's HTML page).
+- A `Content-Length` that is not a number, a chunked body the server cannot de-chunk (a chunk
+  size that is not hex, a chunk without its CRLF, a body cut short), or a query string with more
+  parameters than `DATA_UPLOAD_MAX_NUMBER_FIELDS`, answers 400 (the chunked body was a 500 and an
+  error logged with its traceback; the query string would be Django's HTML page).
 
 The answers carry the common error shape, except where a browser asked for one of the store's
 or the admin's pages (`Accept: text/html`): it gets an HTML page saying the same.
@@ -116,7 +118,15 @@ def _oversized(request: HttpRequest) -> Refusal | None:
 def _buffer_chunked_body(request: HttpRequest, limit: int) -> Refusal | None:
     """Read a body of unknown length up to the limit, and hand it on as if it had been sent
     with a `Content-Length` (Django and DRF read no body without one)."""
-    body = request.META["wsgi.input"].read(limit + 1)
+    try:
+        body = request.META["wsgi.input"].read(limit + 1)
+    except OSError:  # gunicorn's InvalidChunkSize, ChunkMissingTerminator, NoMoreData
+        return Refusal(
+            400,
+            "bad_request",
+            "The chunked request body is malformed or incomplete.",
+            "Send the body again, complete and correctly chunked, or with a Content-Length.",
+        )
     if len(body) > limit:
         return _too_large(limit)
     request.META["CONTENT_LENGTH"] = str(len(body))

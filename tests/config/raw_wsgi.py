@@ -36,6 +36,25 @@ class CountingStream(io.RawIOBase):
         return count
 
 
+class BrokenStream(io.RawIOBase):
+    """A body the server fails to read past `prefix`, as gunicorn's does: a `read()` that needs
+    more raises `error` (a chunk size that is not hex, a chunk without its CRLF, a client gone
+    mid-body), whatever it had read before."""
+
+    def __init__(self, prefix: bytes, error: OSError) -> None:
+        self.remaining = prefix
+        self.error = error
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > len(self.remaining):
+            raise self.error
+        data, self.remaining = self.remaining[:size], self.remaining[size:]
+        return data
+
+
 @dataclass
 class RawResponse:
     status: int

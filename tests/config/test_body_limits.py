@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.test import override_settings
+from gunicorn.http.errors import ChunkMissingTerminator, InvalidChunkSize, NoMoreData
 from rest_framework.test import APIClient
 
 from tests.config import raw_wsgi
@@ -52,6 +53,28 @@ def test_a_chunked_body_within_the_limit_reaches_the_view() -> None:
 
     assert response.status == 201, response.body
     assert json.loads(response.body)["email"] == "chunked@example.com"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [InvalidChunkSize(b"ZZ"), ChunkMissingTerminator(b"XX"), NoMoreData(b"")],
+    ids=["chunk-size-not-hex", "chunk-without-crlf", "body-cut-short"],
+)
+@pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/customers"])
+def test_a_chunked_body_the_server_cannot_read_is_a_400_not_a_500(
+    path: str, error: OSError, caplog: pytest.LogCaptureFixture
+) -> None:
+    """gunicorn raises these from `wsgi.input.read()`: they were a 500, "retryable", logged as a
+    server error with its traceback."""
+    stream = raw_wsgi.BrokenStream(b'{"email": ', error)
+
+    response = raw_wsgi.call("POST", path, body=stream, chunked=True, headers=JSON)
+
+    assert response.status == 400
+    error_body = json.loads(response.body)["error"]
+    message = error_body if isinstance(error_body, str) else error_body["message"]
+    assert message == "The chunked request body is malformed or incomplete."
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 def test_a_body_at_the_limit_is_parsed() -> None:
