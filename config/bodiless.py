@@ -1,5 +1,5 @@
 """No answer to a HEAD request carries a body, whichever layer made it (nor does a 1xx, 204 or
-304 answer).
+304 answer, and a 1xx or 204 carries no `Content-Length` either).
 
 Django answers HEAD as it answers GET, refusals and pages alike, and leaves dropping the body to
 the server; gunicorn sends whatever the application returns (benoitc/gunicorn#2598). On a
@@ -26,11 +26,19 @@ class BodilessAnswersMiddleware:
         response = self.get_response(request)
         if request.method == "HEAD" or _never_has_a_body(response.status_code):
             _drop_body(response)
+        if _never_has_a_length(response.status_code):
+            response.headers.pop("Content-Length", None)
         return response
 
 
 def _never_has_a_body(status: int) -> bool:
     return 100 <= status < 200 or status in (204, 304)
+
+
+def _never_has_a_length(status: int) -> bool:
+    """CommonMiddleware sets `Content-Length: 0` on every empty answer; a 1xx or 204 must not
+    carry one (RFC 9110, 8.6). A 304 may: it is the length the 200 would have."""
+    return 100 <= status < 200 or status == 204
 
 
 def _drop_body(response: HttpResponseBase) -> None:

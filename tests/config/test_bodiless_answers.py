@@ -77,3 +77,17 @@ def test_a_get_keeps_its_body() -> None:
     response = raw_wsgi.call("GET", "/healthz")
 
     assert json.loads(response.body) == {"status": "ok"}
+
+
+def test_a_no_content_answer_carries_no_content_length() -> None:
+    """RFC 9110, 8.6: never on a 204; CommonMiddleware had set `Content-Length: 0`."""
+    learner = UserFactory.create()
+    token = Token.objects.create(user=learner)
+
+    response = raw_wsgi.call(
+        "POST", "/api/v1/auth/logout/", headers={"Authorization": f"Token {token.key}"}
+    )
+
+    assert response.status == 204
+    assert response.body == b""
+    assert "Content-Length" not in response.headers
