@@ -31,6 +31,17 @@ def test_readyz_pings_redis_when_configured(client: Client) -> None:
     assert client.get("/readyz").json()["checks"]["redis"] is True
 
 
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_probes_answer_head_as_get(client: Client, settings, path: str) -> None:
+    """Uptime monitors and some load balancers probe with HEAD: it was a 405, the probe "down"."""
+    settings.METRICS_PUBLIC = True
+    got, head = client.get(path), client.head(path)
+
+    assert head.status_code == got.status_code == 200
+    assert head["Content-Type"] == got["Content-Type"]
+    assert head.content == b""
+
+
 def test_openapi_schema_describes_the_api(client: Client) -> None:
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
 
