@@ -4,8 +4,8 @@
 Django answers HEAD as it answers GET, refusals and pages alike, and leaves dropping the body to
 the server; gunicorn sends whatever the application returns (benoitc/gunicorn#2598). On a
 kept-alive connection that body followed the headers, where a client or a proxy reads it as the
-start of the next answer: a HEAD on `/api/schema/` made the next request on the connection fail
-to parse, a HEAD on a receipt PDF sent the whole file, and a refusal answered without a
+start of the next answer: after a HEAD on `/api/schema/` the client could not parse the answer
+to its next request, a HEAD on a receipt PDF sent the whole file, and an answer without a
 `Content-Length` (a 413, the CSV export) sent its body with no framing at all. Django's test
 client drops such bodies itself (`conditional_content_removal`), so the suite never saw them.
 
